@@ -1,0 +1,189 @@
+"""Video I/O: sequential reading with on-the-fly crop/resize/grayscale, writing, and label files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+
+class VideoError(ValueError):
+    """A video or labels file that cannot be used, with the file and the problem in the message."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video's header says: path, fps, frame count (header's), width and height in pixels."""
+
+    path: Path
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+
+
+def _open(path: str | os.PathLike) -> cv2.VideoCapture:
+    """Return an opened cv2.VideoCapture, or raise VideoError naming the file and the problem."""
+    path = Path(path)
+    if not path.exists():
+        raise VideoError(f"{path}: no such file")
+    if path.is_dir():
+        raise VideoError(f"{path}: is a directory, not a video file")
+    if path.stat().st_size == 0:
+        raise VideoError(f"{path}: the file is empty (0 bytes), not a video")
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        capture.release()
+        raise VideoError(f"{path}: OpenCV cannot open it as a video (corrupt, or not a video file)")
+    return capture
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Return the VideoInfo of a readable video; raise VideoError if it is missing, not a video or has no frame."""
+    capture = _open(path)
+    try:
+        ok, frame = capture.read()
+        if not ok or frame is None:
+            raise VideoError(f"{path}: the video has no readable frame (zero frames, or corrupt)")
+        fps = capture.get(cv2.CAP_PROP_FPS)
+        header_count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        height, width = frame.shape[:2]
+    finally:
+        capture.release()
+    fps = fps if np.isfinite(fps) and fps > 0 else 30.0
+    return VideoInfo(Path(path), float(fps), max(header_count, 1), int(width), int(height))
+
+
+def count_frames(path: str | os.PathLike) -> int:
+    """Return the true number of frames, counted by grabbing every frame (headers can lie)."""
+    capture = _open(path)
+    count = 0
+    try:
+        while capture.grab():
+            count += 1
+    finally:
+        capture.release()
+    return count
+
+
+def prepare_frame(
+    frame_bgr: np.ndarray,
+    crop_rows: tuple[int, int] | None = None,
+    size: tuple[int, int] | None = None,
+    gray: bool = False,
+) -> np.ndarray:
+    """Return one frame cropped to rows [top, bottom), resized to size=(height, width) and optionally grayscale, uint8."""
+    if crop_rows is not None:
+        top, bottom = crop_rows
+        frame_bgr = frame_bgr[top:bottom]
+    if gray:
+        frame_bgr = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
+    if size is not None and frame_bgr.shape[:2] != tuple(size):
+        frame_bgr = cv2.resize(frame_bgr, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+    return frame_bgr
+
+
+def iter_frames(
+    path: str | os.PathLike,
+    crop_rows: tuple[int, int] | None = None,
+    size: tuple[int, int] | None = None,
+    gray: bool = False,
+    start: int = 0,
+    stop: int | None = None,
+) -> Iterator[np.ndarray]:
+    """Yield frames [start, stop) in order, decoded once and sequentially: (H, W, 3) BGR or (H, W) gray uint8."""
+    capture = _open(path)
+    try:
+        index = 0
+        while stop is None or index < stop:
+            if index < start:
+                if not capture.grab():
+                    break
+            else:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                yield prepare_frame(frame, crop_rows, size, gray)
+            index += 1
+        if index == 0:
+            raise VideoError(f"{path}: the video has no readable frame (zero frames, or corrupt)")
+    finally:
+        capture.release()
+
+
+def read_frames(path: str | os.PathLike, **options) -> np.ndarray:
+    """Return every frame as one array (N, H, W, 3) BGR or (N, H, W) gray uint8; options as iter_frames."""
+    return np.stack(list(iter_frames(path, **options)))
+
+
+def write_video(path: str | os.PathLike, frames, fps: float, codec: str = "mp4v") -> int:
+    """Write BGR (or gray) uint8 frames to a video file atomically and return the number of frames written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    writer = None
+    count = 0
+    try:
+        for frame in frames:
+            if frame.ndim == 2:
+                frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+            if writer is None:
+                height, width = frame.shape[:2]
+                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), fps, (width, height))
+                if not writer.isOpened():
+                    raise VideoError(f"{path}: OpenCV cannot write a {codec!r} video here")
+            writer.write(np.ascontiguousarray(frame))
+            count += 1
+    except BaseException:
+        if writer is not None:
+            writer.release()
+        partial.unlink(missing_ok=True)
+        raise
+    if writer is None:
+        raise VideoError(f"{path}: no frames to write")
+    writer.release()
+    os.replace(partial, path)
+    return count
+
+
+def load_labels(path: str | os.PathLike, frame_count: int | None = None) -> np.ndarray:
+    """Return one value per line of a text labels file (comma.ai's train.txt: speed in m/s) as (N,) float32.
+
+    Raises VideoError if the file is missing, a line is not a number, or the line count differs from frame_count.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise VideoError(f"{path}: no such labels file")
+    values = []
+    with open(path) as handle:
+        for line_number, line in enumerate(handle, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                raise VideoError(f"{path}, line {line_number}: {text[:40]!r} is not a number") from None
+            if not np.isfinite(value):
+                raise VideoError(f"{path}, line {line_number}: {text!r} is not a finite number")
+            values.append(value)
+    if not values:
+        raise VideoError(f"{path}: the labels file is empty")
+    if frame_count is not None and len(values) != frame_count:
+        raise VideoError(
+            f"{path}: {len(values)} labels for a video of {frame_count} frames; expected one label per frame"
+        )
+    return np.asarray(values, dtype=np.float32)
+
+
+def save_labels(path: str | os.PathLike, values) -> None:
+    """Write one value per line (m/s, the format of comma.ai's train.txt), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    np.savetxt(partial, np.asarray(values, dtype=np.float64), fmt="%.6f")
+    os.replace(partial, path)
