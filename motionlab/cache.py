@@ -48,3 +48,43 @@ def save_array_atomic(path: str | os.PathLike, array: np.ndarray) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def build_in_chunks(path: str | os.PathLike, produce, expected_rows: int | None = None) -> np.ndarray:
+    """Build a large .npy cache chunk by chunk, resumably, and return it memory-mapped (mmap_mode='r').
+
+    produce(start_row) yields arrays of consecutive rows beginning at start_row. Each chunk is written atomically
+    to <path>.parts/; after an interrupt the next call resumes after the last complete chunk. The final file
+    appears, atomically, only when production ends (and has expected_rows rows, if given).
+    """
+    path = Path(path)
+    if path.exists():
+        return np.load(path, mmap_mode="r")
+    parts_dir = path.with_name(path.name + ".parts")
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    part_paths = sorted(parts_dir.glob("[0-9]*.npy"))
+    done_rows = sum(len(np.load(part, mmap_mode="r")) for part in part_paths)
+    for chunk in produce(done_rows):
+        part = parts_dir / f"{len(part_paths):06d}.npy"
+        save_array_atomic(part, np.asarray(chunk))
+        part_paths.append(part)
+    parts = [np.load(part, mmap_mode="r") for part in part_paths]
+    rows = sum(len(part) for part in parts)
+    if not parts or (expected_rows is not None and rows != expected_rows):
+        raise RuntimeError(f"{path}: built {rows} rows, expected {expected_rows}; delete {parts_dir} and retry")
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        out = np.lib.format.open_memmap(partial, mode="w+", dtype=parts[0].dtype, shape=(rows,) + parts[0].shape[1:])
+        start = 0
+        for part in parts:
+            out[start:start + len(part)] = part
+            start += len(part)
+        out.flush()
+        del out
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    for part in part_paths:
+        part.unlink()
+    parts_dir.rmdir()
+    return np.load(path, mmap_mode="r")

@@ -187,3 +187,27 @@ def save_labels(path: str | os.PathLike, values) -> None:
     partial = path.with_name(f".{path.name}.partial")
     np.savetxt(partial, np.asarray(values, dtype=np.float64), fmt="%.6f")
     os.replace(partial, path)
+
+
+def load_video_labels(video_path: str | os.PathLike, labels_path: str | os.PathLike) -> np.ndarray:
+    """Return a video's per-frame labels, (N,) float32, after checking there is exactly one per frame.
+
+    The header's frame count is tried first; if it disagrees, frames are counted (headers can lie).
+    """
+    values = load_labels(labels_path)
+    if len(values) != probe_video(video_path).frame_count:
+        load_labels(labels_path, count_frames(video_path))  # raises the mismatch error if the count also differs
+    return values
+
+
+def read_frame(path: str | os.PathLike, index: int) -> np.ndarray:
+    """Return one frame (H, W, 3) BGR uint8 by seeking: for viewers that show one frame at a time, never for loops."""
+    capture = _open(path)
+    try:
+        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok:
+        raise VideoError(f"{path}: cannot read frame {index}")
+    return frame

@@ -16,6 +16,7 @@ from .scene import (GROUND_HALF_WIDTH_M, GROUND_PERIOD_M, MIP_COUNT, SHADOW_PERI
                     TEXEL_V_M, draw_style, ground_mips, hood_layer, shadow_texture, sky_panorama)
 from .traces import random_speed_trace
 
+RENDER_VERSION = 1  # bump when the renderer or the traces change, so stale renders in data/synth are not reused
 WIDTH, HEIGHT = 640, 480  # frame size of comma.ai's dashcam, pixels
 FPS = 20.0  # comma.ai's frame rate, frames/s
 FARTHEST_GROUND_M = 400.0  # ground beyond this distance (m) is left to the sky strip's haze

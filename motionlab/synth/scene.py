@@ -109,8 +109,8 @@ def ground_texture(style: SceneStyle, rng: np.random.Generator) -> np.ndarray:
     u = (np.arange(cols) - cols / 2) * TEXEL_U_M
     verge = colorize(fractal_noise(rng, (rows, cols), cells=(3, 12, 60), weights=(0.35, 0.35, 0.3)),
                      style.verge_bgr, 0.35)
-    asphalt = colorize(fractal_noise(rng, (rows, cols), cells=(2, 8, 40), weights=(0.45, 0.3, 0.25)),
-                       style.asphalt_bgr, 0.22)
+    asphalt = colorize(fractal_noise(rng, (rows, cols), cells=(2, 10, 40), weights=(0.3, 0.4, 0.3)),
+                       style.asphalt_bgr, rng.uniform(0.25, 0.4))
     on_road = ((u >= style.road_left_m) & (u <= style.road_right_m))[None, :, None]
     texture = np.where(on_road, asphalt, verge)
     # tyre tracks: darker, polished bands in every lane
@@ -119,7 +119,7 @@ def ground_texture(style: SceneStyle, rng: np.random.Generator) -> np.ndarray:
             track = np.exp(-((u - center - side) / 0.35) ** 2)[None, :, None]
             texture *= 1.0 - 0.12 * track
     # patches and stains, fixed in the world
-    for _ in range(int(rng.integers(8, 20))):
+    for _ in range(int(rng.integers(20, 50))):
         v0 = int(rng.integers(0, rows))
         length = int(rng.uniform(0.5, 6.0) / TEXEL_V_M)
         u0 = rng.uniform(style.road_left_m, style.road_right_m)
@@ -129,19 +129,20 @@ def ground_texture(style: SceneStyle, rng: np.random.Generator) -> np.ndarray:
         b = min(cols, a + int(span / TEXEL_U_M))
         texture[rows_idx, a:b] *= rng.uniform(0.7, 1.2)
     # cracks: thin dark random walks
-    for _ in range(int(rng.integers(10, 30))):
+    for _ in range(int(rng.integers(30, 80))):
         v, col = rng.uniform(0, rows), (rng.uniform(style.road_left_m, style.road_right_m) + GROUND_HALF_WIDTH_M) / TEXEL_U_M
         points = [(col, v)]
         for _ in range(int(rng.integers(5, 25))):
             col += rng.normal(0, 3)
             v += rng.normal(0, 8)
             points.append((col, v))
-        cv2.polylines(texture, [np.int32(points)], False, tuple(float(c) * 0.55 for c in style.asphalt_bgr), 1)
-    _paint_markings(texture, style, rng)
+        cv2.polylines(texture, [np.int32(points)], False, tuple(float(c) * 0.5 for c in style.asphalt_bgr),
+                      int(rng.integers(1, 4)))
+    _paint_markings(texture, style, rng, verge)
     return np.clip(texture, 0, 255).astype(np.uint8)
 
 
-def _paint_markings(texture: np.ndarray, style: SceneStyle, rng: np.random.Generator) -> None:
+def _paint_markings(texture: np.ndarray, style: SceneStyle, rng: np.random.Generator, verge: np.ndarray) -> None:
     """Paint edge lines, lane dashes and the centre line onto the ground texture, in place."""
     rows = texture.shape[0]
     white = (rng.uniform(200, 240),) * 3
@@ -159,7 +160,8 @@ def _paint_markings(texture: np.ndarray, style: SceneStyle, rng: np.random.Gener
         _paint_band(texture, ours_left + 0.3 - half, ours_left + 0.3 + half, yellow)
         oncoming_right = ours_left - style.median_m
         _paint_band(texture, oncoming_right - 0.3 - half, oncoming_right - 0.3 + half, yellow)
-        _paint_band(texture, oncoming_right, ours_left, colorize(np.zeros((1, 1)), style.verge_bgr, 0)[0, 0])
+        median = slice(int(oncoming_right / TEXEL_U_M + texture.shape[1] / 2), int(ours_left / TEXEL_U_M + texture.shape[1] / 2))
+        texture[:, median] = verge[:, median]
     else:
         for offset in (-0.12, 0.12):
             _paint_band(texture, ours_left + offset - half, ours_left + offset + half, yellow)

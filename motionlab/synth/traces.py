@@ -7,7 +7,8 @@ import numpy as np
 MAX_ACCEL_MPS2 = 2.5  # strongest acceleration of an ordinary car, m/s^2
 MAX_BRAKE_MPS2 = 4.0  # firm but not emergency braking, m/s^2
 MAX_JERK_MPS3 = 2.0  # how fast the acceleration itself may change, m/s^3
-STOP_SNAP_MPS = 0.25  # below this speed with a stop ahead the car is at rest, m/s
+COMFORT_BRAKE_MPS2 = 1.8  # deceleration planned for ahead of a slower stretch or a stop, m/s^2
+LOOKAHEAD_S = 8.0  # how far ahead the driver looks at the target speed, s
 
 # Segment kinds: (target speed range m/s, segment duration range s)
 SEGMENTS = {
@@ -52,14 +53,17 @@ def follow_targets(targets: np.ndarray, fps: float, initial_speed: float | None 
     accel = 0.0
     speeds = np.empty(len(targets))
     for i, target in enumerate(targets):
-        # look a little ahead so braking for a stop starts in time
-        horizon = targets[i:i + int(3 * fps)]
-        goal = min(target, horizon.min() + max(0.0, speed - horizon.min()) * 0.6)
-        wanted = np.clip(0.8 * (goal - speed), -MAX_BRAKE_MPS2, MAX_ACCEL_MPS2)
+        # look ahead so braking for a slower stretch starts in time, at a comfortable deceleration
+        ahead = targets[i:i + int(LOOKAHEAD_S * fps)]
+        frames_to_slowest = int(np.argmin(ahead))
+        goal = min(target, ahead[frames_to_slowest] + COMFORT_BRAKE_MPS2 * frames_to_slowest / fps)
+        wanted = np.clip(1.2 * (goal - speed), -MAX_BRAKE_MPS2, MAX_ACCEL_MPS2)
+        if goal == 0.0:
+            wanted = min(wanted, -1.0)  # roll to a full stop rather than creep towards it
         accel += np.clip(wanted - accel, -MAX_JERK_MPS3 * dt, MAX_JERK_MPS3 * dt)
         speed = max(0.0, speed + accel * dt)
-        if target == 0.0 and speed < STOP_SNAP_MPS:
-            speed, accel = 0.0, 0.0
+        if speed == 0.0:
+            accel = max(accel, 0.0)  # at rest: brakes hold, nothing pulls backwards
         speeds[i] = speed
     return speeds
 

@@ -1,0 +1,74 @@
+"""The data sets: built-in synthetic drives (rendered on demand) and the user's own comma.ai files in data/."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .cache import DATA_DIR
+from .video import load_video_labels
+
+SYNTH_DIR = DATA_DIR / "synth"  # rendered synthetic drives
+TRAIN_SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)  # scenes and traces the models train and validate on
+TEST_SEEDS = (101, 102, 103)  # scenes never used in training: the held-out score
+TEST_FIRST_SEGMENTS = ("highway", "city", "crawl")  # each held-out drive starts differently, all reach full stops
+FRAMES_PER_DRIVE = 2400  # 2 minutes at 20 fps
+FAST_FRAMES_PER_DRIVE = 240  # with MOTIONLAB_FAST=1: 12 seconds
+FAST = os.environ.get("MOTIONLAB_FAST") == "1"  # shrink data for CI
+
+
+@dataclass(frozen=True)
+class Drive:
+    """One video with one speed per frame: the video path, the labels path and a short name."""
+
+    name: str
+    video: Path
+    labels: Path
+
+    def speeds(self) -> np.ndarray:
+        """Return the speed of every frame, (N,) float32 m/s, checked against the video's frame count."""
+        return load_video_labels(self.video, self.labels)
+
+
+def synthetic_drive(seed: int, n_frames: int | None = None, first_segment: str | None = None) -> Drive:
+    """Return a synthetic drive, rendering it into data/synth/ the first time it is asked for."""
+    from .synth.dashcam import FPS, RENDER_VERSION, DashcamRenderer
+    from .synth.traces import random_speed_trace
+    from .video import save_labels, write_video
+
+    n_frames = n_frames or (FAST_FRAMES_PER_DRIVE if FAST else FRAMES_PER_DRIVE)
+    name = f"dashcam_v{RENDER_VERSION}_{seed}_{n_frames}" + (f"_{first_segment}" if first_segment else "")
+    drive = Drive(name, SYNTH_DIR / f"{name}.mp4", SYNTH_DIR / f"{name}.txt")
+    if not (drive.video.exists() and drive.labels.exists()):
+        from tqdm.auto import tqdm
+
+        speeds = random_speed_trace(n_frames, FPS, np.random.default_rng([seed, 7]), first=first_segment)
+        renderer = DashcamRenderer(speeds, seed, FPS)
+        write_video(drive.video, tqdm(renderer, total=n_frames, desc=f"render {name}", unit="frame"), FPS)
+        save_labels(drive.labels, speeds)
+    return drive
+
+
+def training_drives(n_frames: int | None = None) -> list[Drive]:
+    """Return the synthetic drives used for training (TRAIN_SEEDS), rendering any that are missing."""
+    seeds = TRAIN_SEEDS[:2] if FAST else TRAIN_SEEDS
+    return [synthetic_drive(seed, n_frames) for seed in seeds]
+
+
+def test_drives(n_frames: int | None = None) -> list[Drive]:
+    """Return the held-out synthetic drives (TEST_SEEDS: unseen scenes; highway, stop-and-go, full stops)."""
+    pairs = list(zip(TEST_SEEDS, TEST_FIRST_SEGMENTS))[: 1 if FAST else None]
+    return [synthetic_drive(seed, n_frames, first) for seed, first in pairs]
+
+
+def comma_ai_drive(data_dir: str | os.PathLike = DATA_DIR) -> Drive | None:
+    """Return the user's comma.ai training data (data/train.mp4 + data/train.txt) if both exist, checked; else None."""
+    video, labels = Path(data_dir) / "train.mp4", Path(data_dir) / "train.txt"
+    if not (video.exists() and labels.exists()):
+        return None
+    drive = Drive("comma_ai_train", video, labels)
+    drive.speeds()  # raises a clear error if the labels do not match the frames
+    return drive
