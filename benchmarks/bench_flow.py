@@ -1,0 +1,115 @@
+"""Flow-stage throughput: the seed's pipeline against motionlab's, on one synthetic 640x480 video, in one run.
+
+Seed: seek to every frame with cap.set(POS_FRAMES) and write it as a JPEG, then per pair read both JPEGs back,
+convert, crop and resize, compute Farneback flow and encode it as HSV->RGB; the encoded flow is saved at the end.
+motionlab: motionlab.flow.write_video_flow (one decode pass, spawn worker pool, resumable .npy on disk).
+Both go from the video file to flow on disk; pool start-up is inside motionlab's time.
+
+Usage: python benchmarks/bench_flow.py [--frames 1200] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+SEED_CROP_ROWS = (130, 370)  # the seed's sky and hood crop for 640x480 frames, pixel rows
+SEED_SIZE = (220, 66)  # the seed's cv2.resize target, (width, height) pixels
+SEED_FARNEBACK = (0.5, 1, 15, 2, 5, 1.3, 0)  # pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags
+
+
+def seed_extract_jpegs(video_path: Path, out_dir: Path) -> list[Path]:
+    """Write every frame as a JPEG by seeking to it (the seed's extraction) and return the paths in frame order."""
+    capture = cv2.VideoCapture(str(video_path))
+    count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    paths = []
+    with open(out_dir / "driving.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image_path", "frame"])
+        for index in range(count):
+            capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+            ok, image = capture.read()
+            if not ok:
+                break
+            path = out_dir / f"{index}.jpg"
+            cv2.imwrite(str(path), image)
+            writer.writerow([str(path), index])
+            paths.append(path)
+    capture.release()
+    return paths
+
+
+def seed_preprocess(image_path: Path) -> np.ndarray:
+    """Return a JPEG read back, as RGB, cropped and resized the seed's way: (66, 220, 3) uint8."""
+    rgb = cv2.cvtColor(cv2.imread(str(image_path)), cv2.COLOR_BGR2RGB)
+    top, bottom = SEED_CROP_ROWS
+    return cv2.resize(rgb[top:bottom], SEED_SIZE, interpolation=cv2.INTER_AREA)
+
+
+def seed_flow_rgb(current_rgb: np.ndarray, next_rgb: np.ndarray) -> np.ndarray:
+    """Return the seed's flow encoding (float HSV with min-max value, to RGB): (66, 220, 3) float32."""
+    hsv = np.zeros(current_rgb.shape, np.float32)
+    hsv[..., 1] = cv2.cvtColor(next_rgb, cv2.COLOR_RGB2HSV)[..., 1]
+    flow = cv2.calcOpticalFlowFarneback(cv2.cvtColor(current_rgb, cv2.COLOR_RGB2GRAY),
+                                        cv2.cvtColor(next_rgb, cv2.COLOR_RGB2GRAY), None, *SEED_FARNEBACK)
+    magnitude, angle = cv2.cartToPolar(flow[..., 0], flow[..., 1])
+    hsv[..., 0] = angle * (180 / np.pi / 2)
+    hsv[..., 2] = cv2.normalize(magnitude, None, 0, 255, cv2.NORM_MINMAX)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+
+
+def run_seed(video_path: Path, work_dir: Path) -> int:
+    """Run the seed's pipeline from the video to encoded flow saved as .npy; return the number of pairs."""
+    jpeg_dir = work_dir / "seed_frames"
+    jpeg_dir.mkdir()
+    paths = seed_extract_jpegs(video_path, jpeg_dir)
+    encoded = np.empty((len(paths) - 1, SEED_SIZE[1], SEED_SIZE[0], 3), np.float32)
+    for index in range(len(paths) - 1):
+        encoded[index] = seed_flow_rgb(seed_preprocess(paths[index]), seed_preprocess(paths[index + 1]))
+    np.save(work_dir / "seed_flow.npy", encoded)
+    return len(encoded)
+
+
+def run_motionlab(video_path: Path, work_dir: Path, workers: int) -> int:
+    """Run motionlab's flow stage from the video to flow saved as .npy; return the number of pairs."""
+    from motionlab.flow import write_video_flow
+
+    out = write_video_flow(video_path, work_dir / "motionlab_flow.npy", workers=workers, progress=False)
+    return len(np.load(out, mmap_mode="r"))
+
+
+def main() -> None:
+    """Render the video, time both pipelines and print their throughputs and ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=1200, help="frames of the synthetic video (20 fps)")
+    parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker processes")
+    parser.add_argument("--seed", type=int, default=0, help="synthetic scene seed")
+    args = parser.parse_args()
+    from motionlab.synth.dashcam import render_dashcam
+
+    with tempfile.TemporaryDirectory(prefix="bench_flow_") as tmp:
+        work_dir = Path(tmp)
+        video, _ = render_dashcam(work_dir, "bench", n_frames=args.frames, seed=args.seed, progress=False)
+        print(f"video: {args.frames} frames 640x480, {os.cpu_count()} CPU cores, "
+              f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows both runs)")
+        results = {}
+        for name, run in [("seed", lambda: run_seed(video, work_dir)),
+                          ("motionlab", lambda: run_motionlab(video, work_dir, args.workers))]:
+            start = time.perf_counter()
+            pairs = run()
+            seconds = time.perf_counter() - start
+            results[name] = pairs / seconds
+            print(f"{name:>9}: {pairs} pairs in {seconds:6.2f} s = {results[name]:7.1f} pairs/s")
+        print(f"    ratio: motionlab is {results['motionlab'] / results['seed']:.1f}x the seed's pipeline "
+              f"(target >= 10x)")
+
+
+if __name__ == "__main__":
+    main()

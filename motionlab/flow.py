@@ -1,0 +1,172 @@
+"""Dense optical flow between consecutive dashcam frames, and the ways of encoding it for a model.
+
+Farneback flow with the seed's parameters, computed on the sky-and-hood-cropped frame resized to the model's
+input size. The whole-video pipeline (one decode pass, worker processes, resumable cache) is in flow_cache.py;
+its public functions are re-exported here, so `from motionlab.flow import video_flow` works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from .video import prepare_frame
+
+RAW_SCALE = 10.0  # flow_raw divides by this: a flow of 10 pixels per frame (model-size image) becomes 1.0
+HSV_MAX_MAGNITUDE = 10.0  # flow_hsv_rgb: a flow this long (pixels per frame) or longer gets full brightness
+
+
+@dataclass(frozen=True)
+class FlowParams:
+    """How flow is computed: Farneback settings (the seed's by default), the crop and the model's input size."""
+
+    pyr_scale: float = 0.5  # each pyramid level is this fraction of the one below
+    levels: int = 1  # pyramid levels above the full-size image
+    winsize: int = 15  # averaging window, pixels
+    iterations: int = 2  # iterations per pyramid level
+    poly_n: int = 5  # neighbourhood of the polynomial expansion, pixels
+    poly_sigma: float = 1.3  # Gaussian sigma of the polynomial expansion, pixels
+    crop_top: float = 130 / 480  # sky ends here, fraction of frame height (comma.ai 640x480: row 130)
+    crop_bottom: float = 370 / 480  # hood starts here, fraction of frame height (comma.ai 640x480: row 370)
+    height: int = 66  # rows of the image flow is computed on, pixels (NVIDIA PilotNet's input)
+    width: int = 220  # columns of the image flow is computed on, pixels
+
+    def __post_init__(self):
+        """Reject settings OpenCV would silently misuse."""
+        if not 0 < self.pyr_scale < 1:
+            raise ValueError(f"pyr_scale must be in (0, 1), got {self.pyr_scale}")
+        if self.levels < 0 or self.iterations < 1:
+            raise ValueError(f"levels must be >= 0 and iterations >= 1, got {self.levels} and {self.iterations}")
+        if self.winsize < 1 or self.poly_n not in (5, 7) or self.poly_sigma <= 0:
+            raise ValueError(f"need winsize >= 1, poly_n 5 or 7 and poly_sigma > 0, got {self.winsize}, "
+                             f"{self.poly_n}, {self.poly_sigma}")
+        if not 0 <= self.crop_top < self.crop_bottom <= 1:
+            raise ValueError(f"need 0 <= crop_top < crop_bottom <= 1, got {self.crop_top} and {self.crop_bottom}")
+        if self.height < 8 or self.width < 8:
+            raise ValueError(f"height and width must be at least 8 pixels, got {self.height}x{self.width}")
+
+    def crop_rows(self, frame_height: int) -> tuple[int, int]:
+        """Return the (first, last + 1) pixel rows kept between sky and hood in a frame of this height."""
+        top, bottom = int(round(self.crop_top * frame_height)), int(round(self.crop_bottom * frame_height))
+        if bottom <= top:
+            raise ValueError(f"the crop keeps no row of a {frame_height}-row frame")
+        return top, bottom
+
+    def as_dict(self) -> dict:
+        """Return every setting by name (what a cache key is made of)."""
+        return asdict(self)
+
+
+def prepare(frame_bgr: np.ndarray, params: FlowParams = FlowParams()) -> np.ndarray:
+    """Return the frame cropped to road, resized and grayscale: (height, width) uint8."""
+    return prepare_frame(frame_bgr, params.crop_rows(frame_bgr.shape[0]), (params.height, params.width), gray=True)
+
+
+def change_brightness(image_bgr: np.ndarray, factor: float) -> np.ndarray:
+    """Return the image with its HSV value multiplied by factor and clipped to 255: same shape, uint8 BGR."""
+    if factor < 0:
+        raise ValueError(f"brightness factor must be >= 0, got {factor}")
+    hsv = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2HSV)
+    hsv[..., 2] = cv2.convertScaleAbs(hsv[..., 2], alpha=factor)  # saturates at 255 (the seed's uint8 wrapped)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+
+
+def farneback(prev_gray: np.ndarray, next_gray: np.ndarray, params: FlowParams = FlowParams()) -> np.ndarray:
+    """Return dense Farneback flow from prev to next: (H, W, 2) float32 (dx, dy), pixels per frame."""
+    if prev_gray.shape != next_gray.shape or prev_gray.ndim != 2:
+        raise ValueError(f"need two gray images of one shape, got {prev_gray.shape} and {next_gray.shape}")
+    return cv2.calcOpticalFlowFarneback(prev_gray, next_gray, None, params.pyr_scale, params.levels, params.winsize,
+                                        params.iterations, params.poly_n, params.poly_sigma, 0)
+
+
+def pair_flow(prev_bgr: np.ndarray, next_bgr: np.ndarray, params: FlowParams = FlowParams(),
+              brightness: float = 1.0) -> np.ndarray:
+    """Return the flow of one frame pair, both frames brightened by the same factor: (height, width, 2) float32."""
+    if brightness != 1.0:
+        prev_bgr, next_bgr = change_brightness(prev_bgr, brightness), change_brightness(next_bgr, brightness)
+    return farneback(prepare(prev_bgr, params), prepare(next_bgr, params), params)
+
+
+# Representations: what a model (or a one-number statistic) reads. Each accepts (H, W, ...) or a batch (N, H, W, ...).
+
+def flow_raw(flow: np.ndarray, scale: float = RAW_SCALE) -> np.ndarray:
+    """Return the flow divided by a fixed scale: same shape (..., 2) float32, 1.0 = `scale` pixels per frame."""
+    return np.asarray(flow, np.float32) / np.float32(scale)
+
+
+def magnitude_angle(flow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return flow length (pixels per frame) and direction (radians in [0, 2 pi)), each of shape flow.shape[:-1]."""
+    flow = np.asarray(flow, np.float32)
+    magnitude = np.hypot(flow[..., 0], flow[..., 1])
+    angle = np.mod(np.arctan2(flow[..., 1], flow[..., 0]), 2 * np.pi)
+    return magnitude, angle
+
+
+def _hsv_to_rgb(hue: np.ndarray, saturation: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Return RGB of OpenCV 8-bit HSV planes (hue 0-179) of any leading shape (..., W): (..., W, 3) uint8."""
+    hsv = np.stack(np.broadcast_arrays(hue, saturation, value), axis=-1).astype(np.uint8)
+    rows = hsv.reshape(-1, hsv.shape[-2], 3)  # cvtColor is per pixel, so a batch can be stacked into rows
+    return cv2.cvtColor(rows, cv2.COLOR_HSV2RGB).reshape(hsv.shape)
+
+
+def _hue(angle: np.ndarray) -> np.ndarray:
+    """Return OpenCV 8-bit hue (0-179, half-degrees) of angles in radians."""
+    return np.round(np.degrees(angle) / 2).astype(np.int32) % 180
+
+
+def flow_hsv_rgb(flow: np.ndarray, max_magnitude: float = HSV_MAX_MAGNITUDE) -> np.ndarray:
+    """Return flow as colour at a fixed scale (hue = direction, value = length / max_magnitude): (..., 3) uint8 RGB."""
+    magnitude, angle = magnitude_angle(flow)
+    value = np.clip(magnitude * (255.0 / max_magnitude), 0, 255)
+    return _hsv_to_rgb(_hue(angle), 255, np.round(value))
+
+
+def seed_hsv_rgb(flow: np.ndarray, next_bgr: np.ndarray) -> np.ndarray:
+    """Return the seed's encoding (value = per-frame min-max normalised length): (..., 3) uint8 RGB.
+
+    Hue is the flow direction, saturation is the saturation of the next frame (resized to the flow), and value is
+    the flow length stretched so that each frame's shortest vector is 0 and its longest 255, which makes the image
+    the same whatever the speed. The seed converted float32 HSV holding 8-bit ranges; this uses the 8-bit convention.
+    """
+    single = np.ndim(flow) == 3
+    if single:
+        flow, next_bgr = np.asarray(flow)[None], np.asarray(next_bgr)[None]
+    magnitude, angle = magnitude_angle(flow)
+    height, width = magnitude.shape[1:]
+    saturation = np.stack([cv2.cvtColor(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA),
+                                        cv2.COLOR_BGR2HSV)[..., 1] for image in next_bgr])
+    low = magnitude.min(axis=(1, 2), keepdims=True)
+    span = np.maximum(magnitude.max(axis=(1, 2), keepdims=True) - low, 1e-12)
+    rgb = _hsv_to_rgb(_hue(angle), saturation, np.round((magnitude - low) / span * 255))
+    return rgb[0] if single else rgb
+
+
+def rgb_difference(current_bgr: np.ndarray, next_bgr: np.ndarray) -> np.ndarray:
+    """Return the seed's rejected input, current minus next in RGB order, signed: (..., H, W, 3) int16."""
+    return (np.asarray(current_bgr, np.int16) - np.asarray(next_bgr, np.int16))[..., ::-1]
+
+
+def _to_hsv(images_bgr: np.ndarray) -> np.ndarray:
+    """Return OpenCV 8-bit HSV of BGR images of any leading shape: same shape, uint8."""
+    images_bgr = np.asarray(images_bgr, np.uint8)
+    rows = images_bgr.reshape(-1, images_bgr.shape[-2], 3)
+    return cv2.cvtColor(rows, cv2.COLOR_BGR2HSV).reshape(images_bgr.shape)
+
+
+def hsv_difference(current_bgr: np.ndarray, next_bgr: np.ndarray) -> np.ndarray:
+    """Return the seed's other rejected input, current minus next in HSV (hue 0-179), signed: (..., H, W, 3) int16."""
+    return _to_hsv(current_bgr).astype(np.int16) - _to_hsv(next_bgr).astype(np.int16)
+
+
+_PIPELINE = ("flow_cache_path", "iter_flow", "iter_video_flow", "video_flow", "write_video_flow")  # in flow_cache.py
+
+
+def __getattr__(name: str):
+    """Return the whole-video functions of flow_cache.py as if defined here (imported lazily: no import cycle)."""
+    if name in _PIPELINE:
+        from . import flow_cache
+
+        return getattr(flow_cache, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
