@@ -160,6 +160,32 @@ def hsv_difference(current_bgr: np.ndarray, next_bgr: np.ndarray) -> np.ndarray:
     return _to_hsv(current_bgr).astype(np.int16) - _to_hsv(next_bgr).astype(np.int16)
 
 
+STATISTICS_BATCH = 256  # pairs converted at a time by representation_statistics (bounds memory)
+
+
+def representation_statistics(frames_bgr: np.ndarray, flow: np.ndarray) -> dict[str, np.ndarray]:
+    """Return one number per pair for each representation, {name: (N-1,) float64}, from (N, H, W, 3) frames.
+
+    raw flow: mean length, px/frame; fixed-scale and seed HSV->RGB: mean brightness (max of R, G, B), 0-255;
+    RGB and HSV difference: mean absolute difference, grey levels. flow is (N-1, H, W, 2), pixels per frame.
+    """
+    if len(frames_bgr) != len(flow) + 1 or frames_bgr.shape[1:3] != flow.shape[1:3]:
+        raise ValueError(f"need N frames and N-1 flow fields of one size, got {frames_bgr.shape} and {flow.shape}")
+    names = ["raw flow |dx, dy|", "HSV->RGB, fixed scale", "HSV->RGB, seed (per-frame min-max)",
+             "RGB difference", "HSV difference"]
+    values = {name: [] for name in names}
+    for start in range(0, len(flow), STATISTICS_BATCH):
+        fields = np.asarray(flow[start:start + STATISTICS_BATCH], np.float32)
+        current = np.asarray(frames_bgr[start:start + len(fields)])
+        following = np.asarray(frames_bgr[start + 1:start + 1 + len(fields)])
+        batch = [magnitude_angle(flow_raw(fields, 1.0))[0], flow_hsv_rgb(fields).max(axis=-1),
+                 seed_hsv_rgb(fields, following).max(axis=-1), np.abs(rgb_difference(current, following)),
+                 np.abs(hsv_difference(current, following))]
+        for name, array in zip(names, batch):
+            values[name].append(array.reshape(len(fields), -1).mean(axis=1))
+    return {name: np.concatenate(parts) for name, parts in values.items()}
+
+
 _PIPELINE = ("flow_cache_path", "iter_flow", "iter_video_flow", "video_flow", "write_video_flow")  # in flow_cache.py
 
 
