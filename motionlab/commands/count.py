@@ -1,0 +1,36 @@
+"""`python -m motionlab count VIDEO [--json]`: count the jumps in any readable jump-rope video."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def add_parser(subparsers) -> None:
+    """Register `count`."""
+    parser = subparsers.add_parser("count", help="count jump-rope jumps in a video (any size and frame rate)")
+    parser.add_argument("video", help="video file")
+    parser.add_argument("--json", action="store_true",
+                        help='print one JSON object: {"count": N, "frames": [jump frame indices], "fps": F}')
+    parser.add_argument("--weights", help="counter weights (.keras); default: the shipped models/jump_counter.keras")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    """Count one video and print the result."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from ..jumps.counting import COUNTER_WEIGHTS, count_video, load_counter
+    from ..video import probe_video
+
+    probe_video(args.video)  # a clear error for a missing or unreadable file before TensorFlow loads a model
+    result = count_video(args.video, load_counter(args.weights or COUNTER_WEIGHTS), progress=not args.quiet)
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        seconds = result.n_frames / result.fps
+        print(f"{result.count} jumps in {args.video} ({result.n_frames} frames, {seconds:.1f} s at "
+              f"{result.fps:.2f} frames/s)")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,158 @@
+"""Held-out evaluation on the real clips: train on synthetic + the other real clips, count the held-out clip.
+
+`python -m motionlab.jumps.evaluate --methods counter,classical,cadence` runs leave-one-clip-out and writes
+models/jump_loo_results.json (resumable: folds already in the file are skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..cache import MODELS_DIR
+from .data import JUMPROPE_DIR, SYNTH_DIR, Clip, counter_frames, labelled_span, list_clips, load_jump_labels, \
+    seed_frames
+from .metrics import score_clip, summarise
+
+RESULTS_PATH = MODELS_DIR / "jump_loo_results.json"  # measured held-out predictions, read by notebook 04
+SYNTH_CLIPS = 40  # synthetic clips rendered for training (seed 0)
+SEED_SYNTH_CLIPS = 8  # the seed models train on this many of them (their 128x128 windows are slow on a CPU)
+PAIR_FOLDS = (("china_1", "hiro_1"), ("hiro_2", "hiro_3"), ("jp_1", "jp_2"), ("swe_1", "us_3"))  # two-clips-out
+# folds for the slower seed models and the ablations
+SEED_THRESHOLDS = {"gray": 0.5, "rgb": 0.8, "flow": 0.8}  # the seed's own count thresholds per variant
+METHODS = {  # method -> (fold scheme, what it is)
+    "counter": ("loo", "improved counter: motion crop, 16-frame windows, per-frame sigmoid, peaks + refractory"),
+    "counter_fullframe": ("pairs", "ablation: improved counter on the whole frame instead of the motion crop"),
+    "counter_realonly": ("pairs", "ablation: improved counter trained without synthetic clips"),
+    "seed_gray": ("pairs", "seed model, grayscale 4x128x128, softmax > 0.5"),
+    "seed_rgb": ("pairs", "seed model, RGB 4x128x128, softmax > 0.8"),
+    "seed_flow": ("pairs", "seed model, Farneback flow 3x128x128x2, softmax > 0.8"),
+    "classical": ("loo", "no learning: peaks of lower-body motion in the motion crop"),
+    "cadence": ("loo", "trivial: labelled span length / mean step interval of the other clips"),
+}
+
+
+def synthetic_clips(count: int = SYNTH_CLIPS) -> list[Clip]:
+    """Return the synthetic training clips, rendering any that are missing, sorted by name."""
+    from ..synth.jumprope import render_jumprope_set
+
+    render_jumprope_set(SYNTH_DIR, videos=count, seed=0)
+    return list_clips(SYNTH_DIR)[:count]
+
+
+def folds(method: str, real: list[Clip]) -> list[list[Clip]]:
+    """Return the held-out groups of real clips for a method: one clip each (loo) or PAIR_FOLDS."""
+    scheme = METHODS[method][0]
+    if scheme == "loo":
+        return [[clip] for clip in real]
+    by_name = {clip.name: clip for clip in real}
+    groups = [[by_name[name] for name in pair if name in by_name] for pair in PAIR_FOLDS]
+    covered = {clip.name for group in groups for clip in group}
+    groups += [[clip] for clip in real if clip.name not in covered]
+    return [group for group in groups if group]
+
+
+def predict_fold(method: str, train: list[Clip], held_out: list[Clip], epochs: int) -> dict[str, dict]:
+    """Train `method` on `train` and return {clip name: {"frames": [...]} or {"count": n}} for the held-out clips."""
+    from .counting import classical_jumps, count_crops, seed_jumps
+    from .training import train_jump_counter, train_seed_model
+
+    out = {}
+    if method == "classical":
+        for clip in held_out:
+            crops, fps = counter_frames(clip.video)
+            out[clip.name] = {"frames": classical_jumps(crops, fps).tolist()}
+    elif method == "cadence":
+        gaps = np.concatenate([np.diff(load_jump_labels(c.labels)) for c in train])
+        for clip in held_out:
+            first, last = labelled_span(load_jump_labels(clip.labels), margin=0)
+            out[clip.name] = {"count": int(round((last - first) / gaps.mean())) + 1}
+    elif method.startswith("counter"):
+        crop = method != "counter_fullframe"
+        model = train_jump_counter(train, epochs=epochs, crop=crop)
+        for clip in held_out:
+            crops, fps = counter_frames(clip.video, crop=crop)
+            frames, probabilities = count_crops(model, crops, fps)
+            out[clip.name] = {"frames": frames.tolist(), "probabilities": np.round(probabilities, 3).tolist()}
+    elif method.startswith("seed_"):
+        mode = method.split("_", 1)[1]
+        model = train_seed_model(train, mode=mode, epochs=epochs)
+        for clip in held_out:
+            frames, _ = seed_jumps(model, seed_frames(clip.video, mode=mode), SEED_THRESHOLDS[mode])
+            out[clip.name] = {"frames": frames.tolist()}
+    else:
+        raise ValueError(f"unknown method {method!r}; choose from {list(METHODS)}")
+    return out
+
+
+def load_results(path: str | os.PathLike = RESULTS_PATH) -> dict:
+    """Return the saved results {"methods": {method: {"clips": {name: prediction}, ...}}} (empty if none)."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else {"methods": {}}
+
+
+def _save(results: dict, path: Path) -> None:
+    """Write the results JSON atomically."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(results, indent=1))
+    os.replace(partial, path)
+
+
+def score_method(results: dict, method: str, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
+    """Return ({clip: score}, summary) of one method's saved predictions against the real labels."""
+    scores = {}
+    for name, prediction in sorted(results["methods"][method]["clips"].items()):
+        labels = load_jump_labels(Path(root) / "speed_annotations" / f"{name}.npy")
+        frames = prediction.get("frames")
+        scores[name] = score_clip(None if frames is None else np.asarray(frames), labels, prediction.get("count"))
+    return scores, summarise(list(scores.values()))
+
+
+def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, synth: int = SYNTH_CLIPS) -> dict:
+    """Run the held-out evaluation for each method (resuming from path) and return the results."""
+    real = list_clips(JUMPROPE_DIR)
+    synthetic = synthetic_clips(synth)
+    results = load_results(path)
+    for method in methods:
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; choose from {list(METHODS)}")
+        entry = results["methods"].setdefault(method, {"clips": {}})
+        entry.update(scheme=METHODS[method][0], about=METHODS[method][1], epochs=epochs.get(method))
+        for held_out in folds(method, real):
+            if all(clip.name in entry["clips"] for clip in held_out):
+                continue
+            names = {clip.name for clip in held_out}
+            extra = [] if method in ("counter_realonly", "classical", "cadence") else synthetic
+            if method.startswith("seed_"):
+                extra = synthetic[:SEED_SYNTH_CLIPS]
+            train = [clip for clip in real if clip.name not in names] + extra
+            print(f"{method}: held out {sorted(names)}, training on {len(train)} clips", flush=True)
+            entry["clips"].update(predict_fold(method, train, held_out, epochs.get(method, 1)))
+            entry["synthetic_clips"] = len(extra)
+            _save(results, path)
+        scores, summary = score_method(results, method)
+        print(method, json.dumps(summary), flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of the held-out evaluation."""
+    parser = argparse.ArgumentParser(prog="python -m motionlab.jumps.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", default="classical,cadence,counter", help=f"comma list of {list(METHODS)}")
+    parser.add_argument("--counter-epochs", type=int, default=6, help="epochs of the improved counter per fold")
+    parser.add_argument("--seed-epochs", type=int, default=2, help="epochs of the seed models per fold")
+    parser.add_argument("--out", type=Path, default=RESULTS_PATH, help="results JSON")
+    args = parser.parse_args(argv)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    epochs = {m: args.seed_epochs if m.startswith("seed_") else args.counter_epochs for m in methods}
+    run(methods, epochs, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""Train the shipped weights on every real clip plus the synthetic clips and save them in models/.
+
+`python -m motionlab.jumps.ship --models counter,seed_gray,seed_rgb,seed_flow`
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..cache import MODELS_DIR
+from .data import JUMPROPE_DIR, list_clips
+from .evaluate import SEED_SYNTH_CLIPS, synthetic_clips
+
+SHIPPED = {  # model -> weight file in models/
+    "counter": MODELS_DIR / "jump_counter.keras",
+    "seed_gray": MODELS_DIR / "jump_seed_gray.keras",
+    "seed_rgb": MODELS_DIR / "jump_seed_rgb.keras",
+    "seed_flow": MODELS_DIR / "jump_seed_flow.keras",
+}
+
+
+def train_shipped(name: str, epochs: int, out: Path | None = None) -> Path:
+    """Train one shipped model on all real clips + synthetic clips, save it (.keras) and return its path."""
+    from .training import train_jump_counter, train_seed_model
+
+    if name not in SHIPPED:
+        raise ValueError(f"unknown model {name!r}; choose from {list(SHIPPED)}")
+    real = list_clips(JUMPROPE_DIR)
+    synthetic = synthetic_clips()
+    if name == "counter":
+        model = train_jump_counter(real + synthetic, epochs=epochs)
+    else:
+        model = train_seed_model(real + synthetic[:SEED_SYNTH_CLIPS], mode=name.split("_", 1)[1], epochs=epochs)
+    out = Path(out or SHIPPED[name])
+    partial = out.with_name(f".{out.stem}.partial.keras")
+    model.save(partial)
+    partial.replace(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: train and save the shipped models."""
+    parser = argparse.ArgumentParser(prog="python -m motionlab.jumps.ship", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="counter", help=f"comma list of {list(SHIPPED)}")
+    parser.add_argument("--counter-epochs", type=int, default=6, help="epochs of the improved counter")
+    parser.add_argument("--seed-epochs", type=int, default=2, help="epochs of each seed model")
+    args = parser.parse_args(argv)
+    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+        epochs = args.counter_epochs if name == "counter" else args.seed_epochs
+        print(f"wrote {train_shipped(name, epochs)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""Training sets and training loops for the seed's 4-frame model and the improved per-frame counter."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from .data import Clip, counter_frames, jump_targets, load_jump_labels, seed_frames
+from .models import (COUNTER_SIZE, COUNTER_WINDOW, SEED_SIZE, SEED_WINDOW, build_counter_model, build_seed_model,
+                     seed_input_frames)
+
+TARGET_SIGMA = 1.0  # labels are spread into a Gaussian of this width (frames): hand labels jitter by 1-2 frames
+SPAN_MARGIN = 8  # real clips train on windows within this many frames of their labelled span
+
+
+def counter_inputs(frames: np.ndarray) -> np.ndarray:
+    """Return the counter's input for crops (N, S, S) uint8: standardised frame and frame difference, (N, S, S, 2)
+    float16."""
+    frames = frames.astype(np.float32)
+    spread = frames.std() + 1e-3
+    standard = (frames - frames.mean()) / spread
+    difference = np.diff(frames, axis=0, prepend=frames[:1]) / spread * 4.0
+    return np.stack([standard, difference], axis=-1).astype(np.float16)
+
+
+def soft_targets(labels: np.ndarray, n_frames: int, sigma: float = TARGET_SIGMA) -> np.ndarray:
+    """Return per-frame targets: 1 at each label, falling off as a Gaussian of width sigma frames, (N,) float32."""
+    target = np.zeros(n_frames, np.float32)
+    frames = np.arange(n_frames)
+    for label in labels:
+        lo, hi = max(0, label - 4), min(n_frames, label + 5)
+        target[lo:hi] = np.maximum(target[lo:hi], np.exp(-0.5 * ((frames[lo:hi] - label) / sigma) ** 2))
+    return target
+
+
+def window_starts(labels: np.ndarray, n_frames: int, window: int, stride: int, offset: int = 0) -> np.ndarray:
+    """Return window start frames every `stride` frames that stay within the labelled span (+ margin), (W,) int."""
+    first = max(0, int(labels[0]) - SPAN_MARGIN) if len(labels) else 0
+    last = min(n_frames, int(labels[-1]) + SPAN_MARGIN + 1) if len(labels) else n_frames
+    return np.arange(first + offset, last - window + 1, stride)
+
+
+class CounterWindows(keras.utils.PyDataset):
+    """Batches of random counter windows with flips and contrast jitter: x (B, T, S, S, 2), y (B, T)."""
+
+    def __init__(self, clips: list[Clip], batch_size: int = 32, window: int = COUNTER_WINDOW, stride: int = 8,
+                 size: int = COUNTER_SIZE, crop: bool = True, augment: bool = True, seed: int = 0):
+        super().__init__()
+        self.inputs, self.targets, self.index = [], [], []
+        for clip_number, clip in enumerate(tqdm(clips, desc="counter inputs", unit="clip", leave=False)):
+            frames, _ = counter_frames(clip.video, size=size, crop=crop)
+            labels = load_jump_labels(clip.labels)
+            self.inputs.append(counter_inputs(frames))
+            self.targets.append(soft_targets(labels, len(frames)))
+            self.index += [(clip_number, start) for start in window_starts(labels, len(frames), window, stride)]
+        if not self.index:
+            raise ValueError("no training windows: clips are shorter than one window")
+        self.index = np.asarray(self.index)
+        self.batch_size, self.window, self.augment, self.stride = batch_size, window, augment, stride
+        self.rng = np.random.default_rng(seed)
+        self.on_epoch_end()
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.index) / self.batch_size)
+
+    def on_epoch_end(self):
+        self.order = self.rng.permutation(len(self.index))
+        self.jitter = self.rng.integers(0, self.stride, len(self.index)) if self.augment else np.zeros(len(self.index),
+                                                                                                         int)
+
+    def __getitem__(self, batch: int):
+        rows = self.order[batch * self.batch_size:(batch + 1) * self.batch_size]
+        xs, ys = [], []
+        for row in rows:
+            clip_number, start = self.index[row]
+            inputs = self.inputs[clip_number]
+            start = min(start + self.jitter[row], len(inputs) - self.window)
+            x = inputs[start:start + self.window].astype(np.float32)
+            if self.augment:
+                if self.rng.random() < 0.5:
+                    x = x[:, :, ::-1]
+                x = x * self.rng.uniform(0.7, 1.3) + self.rng.normal(0, 0.1)
+            xs.append(x)
+            ys.append(self.targets[clip_number][start:start + self.window])
+        return np.stack(xs), np.stack(ys)
+
+
+def train_jump_counter(clips: list[Clip], epochs: int = 6, batch_size: int = 32, crop: bool = True,
+                       learning_rate: float = 2e-3, seed: int = 0, verbose: int = 2) -> keras.Model:
+    """Return the improved counter trained on the clips' labelled spans (Adam, per-frame binary cross-entropy)."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    keras.utils.set_random_seed(seed)
+    windows = CounterWindows(clips, batch_size=batch_size, crop=crop, seed=seed)
+    model = build_counter_model()
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=epochs * len(windows))
+    model.compile(keras.optimizers.Adam(schedule), loss="binary_crossentropy")
+    model.fit(windows, epochs=epochs, verbose=verbose)
+    return model
+
+
+def seed_windows(clip: Clip, mode: str, window: int = SEED_WINDOW, size: int = SEED_SIZE,
+                 offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Return the seed's non-overlapping windows of one clip and their one-hot jump targets: x (W, T, S, S, C)
+    float16 in [0, 1] (flow: pixels per frame), y (W, T)."""
+    inputs = seed_frames(clip.video, size=size, mode=mode)
+    labels = load_jump_labels(clip.labels)
+    steps = seed_input_frames(mode, window)
+    indicator = jump_targets(labels, len(inputs))
+    starts = window_starts(labels, len(inputs), steps, window, offset)
+    x = np.stack([inputs[s:s + steps] for s in starts]).astype(np.float16)
+    if mode != "flow":
+        x /= np.float16(255.0)
+    y = np.stack([indicator[s:s + steps] for s in starts])
+    return x, y
+
+
+def train_seed_model(clips: list[Clip], mode: str = "gray", epochs: int = 3, batch_size: int = 32,
+                     learning_rate: float = 1e-3, seed: int = 0, verbose: int = 2) -> keras.Model:
+    """Return the seed model trained as the seed did: categorical cross-entropy, SGD with Nesterov momentum 0.9."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_seed_model(mode)
+    model.compile(keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True), loss="categorical_crossentropy",
+                  metrics=["categorical_accuracy"])
+    for epoch in range(epochs):  # a new random window offset each epoch, as the seed did
+        offset = int(rng.integers(0, SEED_WINDOW))
+        pairs = [seed_windows(clip, mode, offset=offset) for clip in clips]
+        x = np.concatenate([p[0] for p in pairs])
+        y = np.concatenate([p[1] for p in pairs])
+        if verbose:
+            print(f"seed {mode} epoch {epoch + 1}/{epochs}: {len(x)} windows")
+        model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=verbose)
+    return model
