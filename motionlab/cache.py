@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +85,5 @@ def build_in_chunks(path: str | os.PathLike, produce, expected_rows: int | None 
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
-    for part in part_paths:
-        part.unlink()
-    parts_dir.rmdir()
+    shutil.rmtree(parts_dir)  # the chunks, and any half-written chunk a killed run left behind
     return np.load(path, mmap_mode="r")

@@ -114,8 +114,6 @@ def _build(target: Path, video_path, params: FlowParams, workers: int, progress:
                 bar.update(len(flows))
                 yield flows
 
-    for stale in target.with_name(target.name + ".parts").glob(".*.partial"):  # a killed run's unfinished chunk
-        stale.unlink()  # never trusted, but it would stop build_in_chunks from removing the parts folder
     return build_in_chunks(target, produce)
 
 

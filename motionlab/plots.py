@@ -17,8 +17,13 @@ def rgb(frame_bgr: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
 
 
-def save_figure(figure, name: str) -> str:
-    """Save a figure to images/<name>.png (the README shows these) and return the path."""
+def save_figure(figure, name: str) -> str | None:
+    """Save a figure to images/<name>.png (the README shows these) and return the path; not in fast mode.
+
+    With MOTIONLAB_FAST=1 (CI's small data) nothing is written, so the README keeps the full-data figures.
+    """
+    if os.environ.get("MOTIONLAB_FAST") == "1":
+        return None
     IMAGES_DIR.mkdir(exist_ok=True)
     path = IMAGES_DIR / f"{name}.png"
     figure.savefig(path, dpi=90, bbox_inches="tight")
