@@ -149,6 +149,18 @@ def track_jumps(signal: np.ndarray, fps: float, tightness: float = 4.0, activity
     return chain[keep]
 
 
+RULES = {  # ways to turn per-frame probabilities (N,) at fps into jump frames, compared in held-out evaluation
+    "peaks > 0.3, refractory 0.55 period": lambda p, fps: jumps_from_probabilities(p, fps, PEAK_THRESHOLD,
+                                                                                  REFRACTORY),
+    "every frame > 0.5 (seed-style)": lambda p, fps: np.where(p > 0.5)[0],
+    "peaks > 0.3, 2-frame gap": lambda p, fps: jumps_from_probabilities(p, fps, PEAK_THRESHOLD, None),
+    "peaks > 0.15, refractory 0.55 period": lambda p, fps: jumps_from_probabilities(p, fps, 0.15, REFRACTORY),
+    "beat tracking, tightness 4": lambda p, fps: track_jumps(p, fps, tightness=4.0),
+    "beat tracking, tightness 0.5": lambda p, fps: track_jumps(p, fps, tightness=0.5),
+}
+COUNT_RULE = "peaks > 0.3, refractory 0.55 period"  # the rule `python -m motionlab count` uses
+
+
 def motion_signal(crops: np.ndarray) -> np.ndarray:
     """Return the classical motion signal of motion-cropped frames (N, S, S): mean absolute frame difference in
     the crop's lower half (legs and feet), (N,) float32, grey levels per pixel."""
@@ -212,14 +224,15 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
     box = motion_box(analysed)
     crops = crop_frames(analysed, box, model.input_shape[2])
     probabilities = window_probabilities(model, counter_inputs(crops))
-    jumps = jumps_from_probabilities(probabilities, fps / frame_step) * frame_step
+    jumps = np.asarray(RULES[COUNT_RULE](probabilities, fps / frame_step), np.int64) * frame_step
     return CountResult(jumps, fps, len(small), probabilities, frame_step, box)
 
 
-def count_crops(model: keras.Model, crops: np.ndarray, fps: float, **peak_options) -> tuple[np.ndarray, np.ndarray]:
+def count_crops(model: keras.Model, crops: np.ndarray, fps: float,
+                rule: str = COUNT_RULE) -> tuple[np.ndarray, np.ndarray]:
     """Return (jump frames (J,) int64, per-frame probabilities (N,)) for cached motion crops (N, S, S) uint8."""
     probabilities = window_probabilities(model, counter_inputs(crops))
-    return jumps_from_probabilities(probabilities, fps, **peak_options), probabilities
+    return np.asarray(RULES[rule](probabilities, fps), np.int64), probabilities
 
 
 def seed_jumps(model: keras.Model, inputs: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:

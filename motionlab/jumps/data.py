@@ -105,9 +105,8 @@ def seed_frames(video: str | os.PathLike, size: int = 128, mode: str = "gray") -
     video = Path(video)
 
     def compute():
-        frames = [f for f in tqdm(iter_frames(video, size=(size, size), gray=mode != "rgb"), desc=f"{video.stem} {mode}",
-                                  unit="frame", leave=False)]
-        frames = np.stack(frames)
+        decoded = iter_frames(video, size=(size, size), gray=mode != "rgb")
+        frames = np.stack(list(tqdm(decoded, desc=f"{video.stem} {mode}", unit="frame", leave=False)))
         if mode == "gray":
             return frames[..., None]
         if mode == "rgb":

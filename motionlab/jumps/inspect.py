@@ -89,32 +89,26 @@ def plot_activation_grid(activation: np.ndarray, time_step: int, title: str = ""
     return figure
 
 
-def activation_viewer(model: keras.Model, window: np.ndarray):
-    """Return an ipywidgets.interact with a layer menu and a time-step slider over a window's activations."""
+def _layer_step_viewer(arrays_by_layer: dict[str, np.ndarray], time_axis: int, draw):
+    """Return an ipywidgets.interact with a layer menu and a time-step slider calling draw(array, step, layer)."""
     import ipywidgets as widgets
 
-    activations = layer_activations(model, window)
-    names = list(activations)
-    steps = max(a.shape[0] for a in activations.values())
+    names = list(arrays_by_layer)
+    steps = max(array.shape[time_axis] for array in arrays_by_layer.values())
 
     def show(layer: str = names[0], time_step: int = 0):
-        plot_activation_grid(activations[layer], time_step, layer)
+        draw(arrays_by_layer[layer], time_step, layer)
         plt.show()
 
     return widgets.interact(show, layer=widgets.Dropdown(options=names),
                             time_step=widgets.IntSlider(0, 0, steps - 1, 1, continuous_update=False))
+
+
+def activation_viewer(model: keras.Model, window: np.ndarray):
+    """Return an ipywidgets.interact with a layer menu and a time-step slider over a window's activations."""
+    return _layer_step_viewer(layer_activations(model, window), 0, plot_activation_grid)
 
 
 def filter_viewer(images_by_layer: dict[str, np.ndarray]):
     """Return an ipywidgets.interact with a layer menu and a frame slider over gradient-ascent filter inputs."""
-    import ipywidgets as widgets
-
-    names = list(images_by_layer)
-    steps = max(images.shape[1] for images in images_by_layer.values())
-
-    def show(layer: str = names[0], time_step: int = 0):
-        plot_filter_grid(images_by_layer[layer], time_step, layer)
-        plt.show()
-
-    return widgets.interact(show, layer=widgets.Dropdown(options=names),
-                            time_step=widgets.IntSlider(0, 0, steps - 1, 1, continuous_update=False))
+    return _layer_step_viewer(images_by_layer, 1, plot_filter_grid)

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m motionlab.jumps.ship", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="counter", help=f"comma list of {list(SHIPPED)}")
-    parser.add_argument("--counter-epochs", type=int, default=6, help="epochs of the improved counter")
+    parser.add_argument("--counter-epochs", type=int, default=10, help="epochs of the improved counter")
     parser.add_argument("--seed-epochs", type=int, default=2, help="epochs of each seed model")
     args = parser.parse_args(argv)
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:

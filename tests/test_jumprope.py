@@ -1,0 +1,109 @@
+"""Jump counter behaviour: synthetic clips count right, the CLI's JSON is sound, bad input fails clearly."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from motionlab.jumps.counting import COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period
+from motionlab.jumps.data import load_jump_labels
+from motionlab.jumps.metrics import score_clip, summarise
+from motionlab.synth.jumprope import JumpropeRenderer, render_jumprope
+from motionlab.video import VideoError, count_frames, write_video
+
+TEST_SEED = 900001  # far from the training clips' seeds (0..39)
+
+
+@pytest.fixture(scope="module")
+def synthetic_clip(tmp_path_factory):
+    """A synthetic speed-step clip (no pause, no miss) and its labels."""
+    folder = tmp_path_factory.mktemp("jumprope")
+    video, labels = render_jumprope(folder, "steps", seed=TEST_SEED, style="alternate", framing="landscape",
+                                    fps=30.0, duration_s=7.0)
+    return video, load_jump_labels(labels)
+
+
+@pytest.fixture(scope="module")
+def counter():
+    if not COUNTER_WEIGHTS.exists():
+        pytest.skip("shipped weights models/jump_counter.keras are missing")
+    return load_counter()
+
+
+def test_renderer_is_deterministic_and_labels_lie_inside_the_clip():
+    first, second = JumpropeRenderer(7, fps=24.0, duration_s=3.0), JumpropeRenderer(7, fps=24.0, duration_s=3.0)
+    labels = first.labels()
+    assert np.array_equal(labels, second.labels())
+    assert np.array_equal(first.frame(20), second.frame(20))
+    assert len(labels) > 0 and (np.diff(labels) > 0).all() and labels[-1] < first.n_frames
+
+
+def test_synth_cli_writes_the_real_data_layout(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "motionlab", "synth", "jumprope", "--out", str(tmp_path),
+                             "--videos", "2", "--seed", "3"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    videos = sorted((tmp_path / "speed_videos").glob("*.mp4"))
+    assert len(videos) == 2
+    for video in videos:
+        labels = load_jump_labels(tmp_path / "speed_annotations" / f"{video.stem}.npy", count_frames(video))
+        assert len(labels) >= 3
+
+
+def test_shipped_model_counts_a_synthetic_clip_within_one(synthetic_clip, counter):
+    video, labels = synthetic_clip
+    result = count_video(video, counter, progress=False)
+    assert abs(result.count - len(labels)) <= 1, (result.count, len(labels))
+
+
+def test_count_json_is_one_object_with_ascending_frames_inside_the_video(synthetic_clip, counter):
+    video, _ = synthetic_clip
+    result = subprocess.run([sys.executable, "-m", "motionlab", "count", str(video), "--json"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    frames = answer["frames"]
+    assert answer["count"] == len(frames) > 0
+    assert all(b > a for a, b in zip(frames, frames[1:]))
+    assert 0 <= frames[0] and frames[-1] < count_frames(video)
+    assert 24 <= answer["fps"] <= 31
+
+
+def test_a_clip_shorter_than_one_window_is_a_clear_error(tmp_path, counter):
+    short = tmp_path / "short.mp4"
+    write_video(short, JumpropeRenderer(5, duration_s=1.0, fps=24.0).frames(), 24.0)
+    short_frames = count_frames(short)
+    assert short_frames < 16
+    with pytest.raises(VideoError, match="too short"):
+        count_video(short, counter, progress=False)
+    result = subprocess.run([sys.executable, "-m", "motionlab", "count", str(short)], capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 2 and "too short" in result.stderr
+
+
+def test_count_of_a_missing_file_says_so(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "motionlab", "count", str(tmp_path / "nope.mp4")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "no such file" in result.stderr
+
+
+def test_twelve_clean_peaks_count_twelve():
+    fps, period = 30.0, 5
+    signal = np.zeros(100)
+    jumps = np.arange(20, 20 + 12 * period, period)
+    signal[jumps] = 1.0
+    signal[jumps + 1] = 0.4  # a shoulder after each peak must not count twice
+    assert abs(step_period(signal, fps) - period) < 0.5
+    assert np.array_equal(pick_peaks(signal, 0.55 * period, 0.3), jumps)
+
+
+def test_scores_count_only_inside_the_labelled_span():
+    labels = np.array([10, 15, 20, 25])
+    predicted = np.array([2, 11, 15, 22, 26, 60])  # 2 and 60 lie outside the span 8..27
+    score = score_clip(predicted, labels)
+    assert score == {"true": 4, "pred": 4, "matched": 4}
+    summary = summarise([score, {"true": 10, "pred": 12, "matched": 9}])
+    assert summary["obo"] == 0.5 and abs(summary["mae"] - 0.1) < 1e-9
