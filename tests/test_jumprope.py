@@ -74,7 +74,7 @@ def test_count_json_is_one_object_with_ascending_frames_inside_the_video(synthet
 
 def test_a_clip_shorter_than_one_window_is_a_clear_error(tmp_path, counter):
     short = tmp_path / "short.mp4"
-    write_video(short, JumpropeRenderer(5, duration_s=1.0, fps=24.0).frames(), 24.0)
+    write_video(short, JumpropeRenderer(5, duration_s=0.5, fps=24.0).frames(), 24.0)
     short_frames = count_frames(short)
     assert short_frames < 16
     with pytest.raises(VideoError, match="too short"):

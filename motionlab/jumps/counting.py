@@ -104,7 +104,7 @@ def jumps_from_probabilities(probabilities: np.ndarray, fps: float, threshold: f
     """Return jump frames, (J,) int64: peaks of the probability with a refractory period of `refractory` times
     the clip's step period (None: 2 frames, no period estimate)."""
     smooth = cv2.GaussianBlur(probabilities.astype(np.float32)[None, :], (0, 0), sigmaX=0.7, sigmaY=0).ravel()
-    min_distance = 2.0 if refractory is None else max(2.0, refractory * step_period(smooth, fps))
+    min_distance = 2.0 if refractory is None else max(2.0, refractory * step_period(probabilities, fps))
     return pick_peaks(smooth, min_distance, threshold)
 
 
@@ -158,7 +158,8 @@ RULES = {  # ways to turn per-frame probabilities (N,) at fps into jump frames, 
     "beat tracking, tightness 4": lambda p, fps: track_jumps(p, fps, tightness=4.0),
     "beat tracking, tightness 0.5": lambda p, fps: track_jumps(p, fps, tightness=0.5),
 }
-COUNT_RULE = "peaks > 0.3, refractory 0.55 period"  # the rule `python -m motionlab count` uses
+COUNT_RULE = "peaks > 0.15, refractory 0.55 period"  # the rule `python -m motionlab count` uses: the best on
+# fresh synthetic clips (python -m motionlab.jumps.evaluate --select-rule), chosen without the real labels
 
 
 def motion_signal(crops: np.ndarray) -> np.ndarray:

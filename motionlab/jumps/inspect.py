@@ -15,7 +15,7 @@ from .models import conv_layer_names
 def layer_activations(model: keras.Model, window: np.ndarray) -> dict[str, np.ndarray]:
     """Return every Conv3D layer's output for one input window (T, S, S, C): {name: (T', H', W', F) float32}."""
     names = conv_layer_names(model)
-    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    probe = keras.Model(model.input, [model.get_layer(name).output for name in names])
     outputs = probe(window[None].astype(np.float32), training=False)
     return {name: np.asarray(output[0]) for name, output in zip(names, outputs)}
 
@@ -27,7 +27,7 @@ def filter_inputs(model: keras.Model, layer_name: str, filters: int = 9, steps: 
     layer = model.get_layer(layer_name)
     if not isinstance(layer, keras.layers.Conv3D):
         raise ValueError(f"{layer_name!r} is not a Conv3D layer; choose from {conv_layer_names(model)}")
-    probe = keras.Model(model.inputs, layer.output)
+    probe = keras.Model(model.input, layer.output)
     count = min(filters, layer.filters)
     rng = np.random.default_rng(seed)
     shape = (count,) + tuple(model.input_shape[1:])
