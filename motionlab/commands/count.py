@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 
 def add_parser(subparsers) -> None:
@@ -19,13 +20,18 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Count one video and print the result."""
+    """Count one video and print the result; the video decodes in a thread while TensorFlow and the model load."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from ..jumps.counting import COUNTER_WEIGHTS, count_video, load_counter
+    from ..jumps.data import read_small_gray
     from ..video import probe_video
 
-    probe_video(args.video)  # a clear error for a missing or unreadable file before TensorFlow loads a model
-    result = count_video(args.video, load_counter(args.weights or COUNTER_WEIGHTS), progress=not args.quiet)
+    probe_video(args.video)  # a clear error for a missing or unreadable file before anything slow starts
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        decoding = pool.submit(read_small_gray, args.video, progress=not args.quiet)
+        from ..jumps.counting import COUNTER_WEIGHTS, count_video, load_counter
+
+        model = load_counter(args.weights or COUNTER_WEIGHTS)
+        result = count_video(args.video, model, decoded=decoding.result())
     if args.json:
         print(json.dumps(result.as_json()))
     else:

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 
 from .data import labelled_span
-from .metrics import in_span
 
 METHOD_COLOURS = {"truth": "black", "counter": "tab:red", "classical": "tab:blue", "seed_gray": "tab:green",
                   "seed_rgb": "tab:olive", "seed_flow": "tab:purple"}  # timeline colours
@@ -101,5 +100,3 @@ def plot_in_span_counts(per_clip: pd.DataFrame, methods: list[str], ax=None):
     ax.legend(fontsize=7)
     return ax
 
-
-__all__ = ["results_table", "plot_timelines", "plot_probability", "clip_viewer", "plot_in_span_counts", "in_span"]
