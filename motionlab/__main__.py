@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 from .video import VideoError
 
-COMMANDS = ["synth", "frames", "flow", "speed", "count", "label"]  # modules of motionlab.commands, in help order
+COMMANDS = ["synth", "frames", "flow", "speed", "count", "label", "demo"]  # modules of motionlab.commands, in help order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,10 +12,12 @@ from .cache import DATA_DIR
 from .video import load_video_labels
 
 SYNTH_DIR = DATA_DIR / "synth"  # rendered synthetic drives
-TRAIN_SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)  # scenes and traces the models train and validate on
+TRAIN_SEEDS = tuple(range(1, 25))  # scenes and traces the models train on: many short drives, many scenes
+VALIDATION_SEEDS = (25, 26)  # whole drives for early stopping and choosing the smoothing window
 TEST_SEEDS = (101, 102, 103)  # scenes never used in training: the held-out score
 TEST_FIRST_SEGMENTS = ("highway", "city", "crawl")  # each held-out drive starts differently, all reach full stops
-FRAMES_PER_DRIVE = 2400  # 2 minutes at 20 fps
+FRAMES_PER_TRAINING_DRIVE = 800  # 40 s at 20 fps
+FRAMES_PER_DRIVE = 2400  # held-out drives: 2 minutes at 20 fps
 FAST_FRAMES_PER_DRIVE = 240  # with MOTIONLAB_FAST=1: 12 seconds
 FAST = os.environ.get("MOTIONLAB_FAST") == "1"  # shrink data for CI
 
@@ -55,7 +57,13 @@ def synthetic_drive(seed: int, n_frames: int | None = None, first_segment: str |
 def training_drives(n_frames: int | None = None) -> list[Drive]:
     """Return the synthetic drives used for training (TRAIN_SEEDS), rendering any that are missing."""
     seeds = TRAIN_SEEDS[:2] if FAST else TRAIN_SEEDS
-    return [synthetic_drive(seed, n_frames) for seed in seeds]
+    return [synthetic_drive(seed, n_frames or (None if FAST else FRAMES_PER_TRAINING_DRIVE)) for seed in seeds]
+
+
+def validation_drives(n_frames: int | None = None) -> list[Drive]:
+    """Return the synthetic drives used for early stopping and tuning (VALIDATION_SEEDS), rendering any missing."""
+    seeds = VALIDATION_SEEDS[:1] if FAST else VALIDATION_SEEDS
+    return [synthetic_drive(seed, n_frames or (None if FAST else FRAMES_PER_TRAINING_DRIVE)) for seed in seeds]
 
 
 def test_drives(n_frames: int | None = None) -> list[Drive]:

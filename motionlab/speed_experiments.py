@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .cache import MODELS_DIR
-from .datasets import FAST, test_drives, training_drives
+from .datasets import FAST, test_drives, training_drives, validation_drives
 from .speed_data import RAW_INPUT, SEED_INPUT, DriveArrays
 from .speed_eval import MagnitudeBaseline, MeanBaseline, evaluate, mse, predict_pairs, smooth
 from .speed_train import seed_style_split, subset, train_speed_model
@@ -29,6 +29,7 @@ VARIANTS = {  # name -> (input kind, context fields, mirror augmentation, saved 
     "raw flow, 3 fields": (RAW_INPUT, 3, False, "speed_raw3.keras"),
     "raw flow, 3 fields, mirrored (shipped)": (RAW_INPUT, 3, True, "speed_flow_cnn.keras"),
 }
+TRAINING_ORDER = list(VARIANTS)[::-1]  # the shipped model first, so it exists early in a long run
 
 
 def load_drives(drives, with_frames: bool) -> list[DriveArrays]:
@@ -40,17 +41,18 @@ def run(epochs: int, steps_per_epoch: int | None, only: list[str] | None = None)
     """Train and score every variant and baseline; return the results dictionary (MSE in (m/s)^2)."""
     if FAST:
         raise ValueError("the experiments overwrite the shipped models: run them without MOTIONLAB_FAST=1")
-    drives = training_drives()
-    train = load_drives(drives[:-1], with_frames=True)
-    validation = load_drives(drives[-1:], with_frames=True)
+    train = load_drives(training_drives(), with_frames=True)
+    validation = load_drives(validation_drives(), with_frames=True)
     test = load_drives(test_drives(), with_frames=True)
     results = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() and only else {}
     results.update({"train_drives": [d.name for d in train], "validation_drives": [d.name for d in validation],
                     "test_drives": [d.name for d in test], "epochs": epochs, "steps_per_epoch": steps_per_epoch})
-    baselines = {b.name: b.fit(train).predict for b in (MeanBaseline(), MagnitudeBaseline())}
-    results["baselines"] = evaluate(baselines, test)
+    fitted = [MeanBaseline().fit(train), MagnitudeBaseline().fit(train)]
+    results["train_mean_mps"] = fitted[0].mean
+    results["baselines"] = evaluate({b.name: b.predict for b in fitted}, test)
     results.setdefault("models", {})
-    for name, (kind, context, flip, filename) in VARIANTS.items():
+    for name in TRAINING_ORDER:
+        kind, context, flip, filename = VARIANTS[name]
         if only and not any(word in name for word in only):
             continue
         start = time.perf_counter()
@@ -58,8 +60,9 @@ def run(epochs: int, steps_per_epoch: int | None, only: list[str] | None = None)
                                            flip=flip, epochs=epochs, steps_per_epoch=steps_per_epoch)
         minutes = (time.perf_counter() - start) / 60
         predictor = {name: lambda arrays, m=model: predict_pairs(m, arrays)}
-        validation_predictions = predict_pairs(model, validation[0])
-        by_window = {w: mse(smooth(validation_predictions, w), validation[0].speeds) for w in SMOOTHING_CHOICES}
+        validation_predictions = [predict_pairs(model, arrays) for arrays in validation]
+        by_window = {w: float(np.mean([mse(smooth(p, w), a.speeds) for p, a in zip(validation_predictions, validation)]))
+                     for w in SMOOTHING_CHOICES}
         best_window = min(by_window, key=by_window.get)
         results["models"][name] = {
             "file": filename, "train_minutes": round(minutes, 1), "history": history,

@@ -81,3 +81,32 @@ def test_non_numeric_label_names_line(tmp_path):
     labels.write_text("12.5\n13.0\nfast\n")
     with pytest.raises(VideoError, match=r"train.txt, line 3: 'fast' is not a number"):
         load_labels(labels)
+
+
+def test_frame_cache_resumes_after_interrupt_and_matches(tmp_path, monkeypatch):
+    import motionlab.cache as cache
+    import motionlab.frames as frames_module
+
+    monkeypatch.setattr(cache, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(frames_module, "CHUNK_FRAMES", 4)
+    path = tmp_path / "clip.mp4"
+    write_video(path, gradient_frames(10), fps=20)
+    original = frames_module.iter_frames
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(kwargs.get("start", 0))
+        for index, frame in enumerate(original(*args, **kwargs)):
+            if len(calls) == 1 and index == 6:
+                raise KeyboardInterrupt  # the user stops the first run after one complete chunk
+            yield frame
+
+    monkeypatch.setattr(frames_module, "iter_frames", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        frames_module.extract_frames(path, size=(16, 32), progress=False)
+    assert not list((tmp_path / "cache").rglob("*.npy.partial"))
+    assert not [p for p in (tmp_path / "cache").rglob("*.npy") if ".parts" not in str(p)], "no final file yet"
+    resumed = frames_module.extract_frames(path, size=(16, 32), progress=False)
+    assert calls[-1] == 4, "the second run starts after the complete chunk"
+    assert resumed.shape == (10, 16, 32, 3)
+    assert np.array_equal(resumed, read_frames(path, crop_rows=(13, 37), size=(16, 32)))
