@@ -83,8 +83,8 @@ def predict_fold(method: str, train: list[Clip], held_out: list[Clip], epochs: i
         mode = method.split("_", 1)[1]
         model = train_seed_model(train, mode=mode, epochs=epochs)
         for clip in held_out:
-            frames, _ = seed_jumps(model, seed_frames(clip.video, mode=mode), SEED_THRESHOLDS[mode])
-            out[clip.name] = {"frames": frames.tolist()}
+            frames, outputs = seed_jumps(model, seed_frames(clip.video, mode=mode), SEED_THRESHOLDS[mode])
+            out[clip.name] = {"frames": frames.tolist(), "probabilities": np.round(outputs, 3).tolist()}
     else:
         raise ValueError(f"unknown method {method!r}; choose from {list(METHODS)}")
     return out
@@ -162,19 +162,34 @@ def rules_on_synthetic(model, clips: int = 8, seed: int = 7) -> tuple[pd.DataFra
     return table.round(3), str(table["mae"].idxmin())
 
 
+def seed_threshold_table(results: dict, thresholds=(0.3, 0.5, 0.8), root: str | os.PathLike = JUMPROPE_DIR):
+    """Return a table (seed method x threshold -> MAE, OBO, precision, recall) of the seed models' held-out
+    softmax outputs counted at other thresholds than the seed's (methods that saved their outputs)."""
+    rows = {}
+    for method, entry in results["methods"].items():
+        if not method.startswith("seed_") or not all("probabilities" in p for p in entry["clips"].values()):
+            continue
+        for threshold in thresholds:
+            scores = [score_clip(np.where(np.asarray(p["probabilities"]) > threshold)[0],
+                                 load_jump_labels(Path(root) / "speed_annotations" / f"{name}.npy"))
+                      for name, p in entry["clips"].items()]
+            rows[(method, threshold)] = summarise(scores)
+    return pd.DataFrame(rows).T.round(3) if rows else pd.DataFrame()
+
+
 def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
     """Return ({method: {clip: score}}, {method: summary}) for every saved method; "counter" is scored with the
-    counting rule chosen on synthetic clips (results["rule_selection"]), else the default COUNT_RULE."""
+    nested choice of counting rule (per clip, the rule with the lowest MAE on the other clips)."""
     from .counting import COUNT_RULE
 
     scores_by_method, summaries = {}, {}
     for method in results["methods"]:
         if method == "counter":
-            rule = results.get("rule_selection", {}).get("rule", COUNT_RULE)
-            frames, _, _ = postprocessing_table(results, method, root)
-            labels = {name: load_jump_labels(Path(root) / "speed_annotations" / f"{name}.npy") for name in frames[rule]}
-            scores = {name: score_clip(found, labels[name]) for name, found in frames[rule].items()}
-            scores_by_method[method], summaries[method] = scores, summarise(list(scores.values()))
+            variants = postprocessing_table(results, method, root)[0]
+            for name, rule in (("counter", "nested choice"), ("counter_cli_rule", COUNT_RULE)):
+                labels = {c: load_jump_labels(Path(root) / "speed_annotations" / f"{c}.npy") for c in variants[rule]}
+                scores = {c: score_clip(found, labels[c]) for c, found in variants[rule].items()}
+                scores_by_method[name], summaries[name] = scores, summarise(list(scores.values()))
         else:
             scores_by_method[method], summaries[method] = score_method(results, method, root)
     return scores_by_method, summaries
@@ -216,7 +231,10 @@ def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, s
             print(f"{method}: held out {sorted(names)}, training on {len(train)} clips", flush=True)
             entry["clips"].update(predict_fold(method, train, held_out, epochs.get(method, 1)))
             entry["synthetic_clips"] = len(extra)
-            _save(results, path)
+            on_disk = load_results(path)  # another evaluation may have written other methods meanwhile
+            on_disk["methods"][method] = entry
+            _save(on_disk, path)
+            results = on_disk
         scores, summary = score_method(results, method)
         print(method, json.dumps(summary), flush=True)
     return results

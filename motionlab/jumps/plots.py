@@ -9,7 +9,7 @@ import pandas as pd
 from .data import labelled_span
 
 METHOD_COLOURS = {"truth": "black", "counter": "tab:red", "classical": "tab:blue", "seed_gray": "tab:green",
-                  "seed_rgb": "tab:olive", "seed_flow": "tab:purple"}  # timeline colours
+                  "seed_rgb": "tab:olive", "seed_flow": "tab:purple", "cadence": "tab:gray"}  # timeline colours
 
 
 def results_table(scores_by_method: dict[str, dict], summaries: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
