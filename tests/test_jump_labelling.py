@@ -1,5 +1,9 @@
 """Labelling your own clips: the widget's marks survive save and reload; the desktop keys do what they say."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -63,3 +67,11 @@ def test_seed_model_is_the_seeds_architecture():
     assert build_seed_model("gray").count_params() == 32368  # the seed's printed summary
     assert build_seed_model("rgb").count_params() == 36464
     assert build_seed_model("flow").output_shape == (None, 3)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the DISPLAY check is Linux's")
+def test_label_command_without_a_display_fails_clearly(small_clip, tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-m", "motionlab", "label", str(small_clip), "--out",
+                             str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2 and "no display" in result.stderr

@@ -177,6 +177,19 @@ def seed_threshold_table(results: dict, thresholds=(0.3, 0.5, 0.8), root: str | 
     return pd.DataFrame(rows).T.round(3) if rows else pd.DataFrame()
 
 
+def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period", "beat tracking, tightness 4"),
+                   root: str | os.PathLike = JUMPROPE_DIR) -> pd.DataFrame:
+    """Return MAE, OBO, precision, recall of the counter and its ablations (whole frame, no synthetic clips) under
+    the same counting rules, from their saved held-out probabilities."""
+    rows = {}
+    for method in ("counter", "counter_fullframe", "counter_realonly"):
+        if method in results["methods"]:
+            summaries = postprocessing_table(results, method, root)[1]
+            for rule in rules:
+                rows[(method, results["methods"][method]["scheme"], rule)] = summaries[rule]
+    return pd.DataFrame(rows).T.round(3)
+
+
 def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
     """Return ({method: {clip: score}}, {method: summary}) for every saved method; "counter" is scored with the
     nested choice of counting rule (per clip, the rule with the lowest MAE on the other clips)."""

@@ -4,6 +4,7 @@ frame index per jump, saved as the .npy the counter trains on."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import cv2
@@ -79,6 +80,10 @@ def label_window(video: str | os.PathLike, out: str | os.PathLike | None = None,
                  speed: float = PLAYBACK_SPEED) -> Path:
     """Play a video slowly in an OpenCV window, record `s` presses as jumps, save them and return the .npy path."""
     out = Path(out) if out else default_label_path(video)
+    no_window = (f"cannot open a window to label {video}: no display (DISPLAY is not set); use the notebook "
+                 f"widget motionlab.jumps.labelling.label_widget instead")
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise VideoError(no_window)  # OpenCV's Qt backend would abort the process instead of raising
     frames, fps = read_small_gray(video, long_side=720)
     session = LabelSession(len(frames), load_jump_labels(out) if out.exists() else ())
     delay_ms = max(1, int(1000 / (fps * speed)))
@@ -86,8 +91,7 @@ def label_window(video: str | os.PathLike, out: str | os.PathLike | None = None,
     try:
         cv2.namedWindow(title, cv2.WINDOW_NORMAL)
     except cv2.error as error:
-        raise VideoError(f"cannot open a window to label {video} (no display?): use the notebook widget "
-                         f"motionlab.jumps.labelling.label_widget instead") from error
+        raise VideoError(no_window) from error
     try:
         while True:
             view = cv2.cvtColor(frames[session.position], cv2.COLOR_GRAY2BGR)
