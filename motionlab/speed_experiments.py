@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
 from .cache import MODELS_DIR
+from .speed import DEFAULT_MODEL
 from .datasets import FAST, test_drives, training_drives, validation_drives
 from .speed_data import RAW_INPUT, SEED_INPUT, DriveArrays
 from .speed_eval import MagnitudeBaseline, MeanBaseline, evaluate, mse, predict_pairs, smooth
@@ -23,13 +24,14 @@ from .speed_train import seed_style_split, subset, train_speed_model
 
 RESULTS_PATH = MODELS_DIR / "speed_results.json"  # what the notebook and README show
 SMOOTHING_CHOICES = (1, 5, 9, 15, 25)  # moving-average windows tried on the validation drive, pairs
-VARIANTS = {  # name -> (input kind, context fields, mirror augmentation, saved file); each adds one change
-    "seed model (HSV min-max flow)": (SEED_INPUT, 1, False, "speed_seed_nvidia.keras"),
-    "raw flow, 1 field": (RAW_INPUT, 1, False, "speed_raw1.keras"),
-    "raw flow, 3 fields": (RAW_INPUT, 3, False, "speed_raw3.keras"),
-    "raw flow, 3 fields, mirrored (shipped)": (RAW_INPUT, 3, True, "speed_flow_cnn.keras"),
+VARIANTS = {  # name -> (input kind, context fields, mirror augmentation, road crop, saved file); one change each
+    "seed model (HSV min-max flow)": (SEED_INPUT, 1, False, False, "speed_seed_nvidia.keras"),
+    "raw flow, 1 field": (RAW_INPUT, 1, False, False, "speed_raw1.keras"),
+    "raw flow, 3 fields": (RAW_INPUT, 3, False, False, "speed_raw3.keras"),
+    "raw flow, 3 fields, mirrored": (RAW_INPUT, 3, True, False, "speed_raw3_mirrored.keras"),
+    "raw flow, 3 fields, road crop": (RAW_INPUT, 3, False, True, "speed_raw3_road.keras"),
 }
-TRAINING_ORDER = list(VARIANTS)[::-1]  # the shipped model first, so it exists early in a long run
+SEED_VARIANT = "seed model (HSV min-max flow)"  # the seed's model, kept beside ours in notebook 03
 
 
 def load_drives(drives, with_frames: bool) -> list[DriveArrays]:
@@ -51,19 +53,20 @@ def run(epochs: int, steps_per_epoch: int | None, only: list[str] | None = None)
     results["train_mean_mps"] = fitted[0].mean
     results["baselines"] = evaluate({b.name: b.predict for b in fitted}, test)
     results.setdefault("models", {})
-    for name in TRAINING_ORDER:
-        kind, context, flip, filename = VARIANTS[name]
+    for name, (kind, context, flip, road_crop, filename) in VARIANTS.items():
         if only and not any(word in name for word in only):
             continue
         start = time.perf_counter()
         model, history = train_speed_model(train, validation, MODELS_DIR / filename, kind=kind, context=context,
-                                           flip=flip, epochs=epochs, steps_per_epoch=steps_per_epoch)
+                                           flip=flip, road_crop=road_crop, epochs=epochs,
+                                           steps_per_epoch=steps_per_epoch)
         minutes = (time.perf_counter() - start) / 60
         predictor = {name: lambda arrays, m=model: predict_pairs(m, arrays)}
         validation_predictions = [predict_pairs(model, arrays) for arrays in validation]
         by_window = {w: float(np.mean([mse(smooth(p, w), a.speeds) for p, a in zip(validation_predictions, validation)]))
                      for w in SMOOTHING_CHOICES}
         best_window = min(by_window, key=by_window.get)
+        by_window = {str(window): value for window, value in by_window.items()}  # JSON keys are strings
         results["models"][name] = {
             "file": filename, "train_minutes": round(minutes, 1), "history": history,
             "test": evaluate(predictor, test)[name],
@@ -75,8 +78,22 @@ def run(epochs: int, steps_per_epoch: int | None, only: list[str] | None = None)
         RESULTS_PATH.write_text(json.dumps(results, indent=1))
     if not only or "split" in only:
         results["seed_split"] = leaky_split_experiment(train + validation, test, epochs, steps_per_epoch)
+    ship_best(results)
     RESULTS_PATH.write_text(json.dumps(results, indent=1))
     return results
+
+
+def ship_best(results: dict) -> str:
+    """Copy motionlab's variant with the lowest smoothed validation MSE to the shipped model file; return its name.
+
+    The choice uses validation drives only; the held-out test drives never pick the winner.
+    """
+    ours = {name: model for name, model in results["models"].items() if name != SEED_VARIANT}
+    best = min(ours, key=lambda name: ours[name]["validation_by_smoothing"][str(ours[name]["smoothing_window"])])
+    shutil.copyfile(MODELS_DIR / ours[best]["file"], DEFAULT_MODEL)
+    results["shipped"] = {"variant": best, "file": DEFAULT_MODEL.name,
+                          "smoothing_window": ours[best]["smoothing_window"]}
+    return best
 
 
 def leaky_split_experiment(drives: list[DriveArrays], test: list[DriveArrays], epochs: int,

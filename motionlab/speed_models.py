@@ -36,14 +36,18 @@ def seed_speed_model() -> keras.Model:
     return model
 
 
-def flow_speed_model(context: int = 3, dropout: float = 0.3) -> keras.Model:
+ROAD_CROP = ((0, 0), (30, 30))  # side strips where roadside objects pass, pixels (the trunk needs all 66 rows)
+
+def flow_speed_model(context: int = 3, dropout: float = 0.3, road_crop: bool = False) -> keras.Model:
     """Return motionlab's model: `context` raw flow fields stacked, (66, 220, 2*context) -> speed (m/s).
 
     The same NVIDIA trunk, but fed flow in pixels per frame at a fixed scale (so its length still says how fast),
     several consecutive fields (so one bad field is outvoted), batch-normalised input, and a non-negative output.
+    road_crop drops the side strips where roadside objects pass (ROAD_CROP), inside the model.
     """
     inputs = keras.Input((*INPUT_SIZE, 2 * context), name="raw_flow")
-    x = layers.BatchNormalization(name="normalise")(inputs)
+    x = layers.Cropping2D(ROAD_CROP, name="road_crop")(inputs) if road_crop else inputs
+    x = layers.BatchNormalization(name="normalise")(x)
     speed = _nvidia_trunk(x, dropout)
     speed = layers.Activation("softplus", name="non_negative")(speed)
     model = keras.Model(inputs, speed, name=f"flow_cnn_{context}")

@@ -18,8 +18,9 @@ def results_table(results: dict) -> pd.DataFrame:
     for name, row in results["baselines"].items():
         rows.append({"predictor": f"baseline: {name}", "held-out MSE": row["all"], "smoothed MSE": np.nan,
                      "smoothing (frames)": np.nan, "train min": np.nan})
+    shipped = results.get("shipped", {}).get("variant")
     for name, model in results["models"].items():
-        rows.append({"predictor": name, "held-out MSE": model["test"]["all"],
+        rows.append({"predictor": name + (" (shipped)" if name == shipped else ""), "held-out MSE": model["test"]["all"],
                      "smoothed MSE": model["test_smoothed"]["all"], "smoothing (frames)": model["smoothing_window"],
                      "train min": model["train_minutes"]})
     return pd.DataFrame(rows).set_index("predictor").round(3)

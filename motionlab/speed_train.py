@@ -16,13 +16,14 @@ PATIENCE_EPOCHS = 4  # early stopping: epochs without a better validation loss
 LR_PATIENCE_EPOCHS = 2  # halve the learning rate after this many epochs without improvement
 
 
-def build_model(kind: str, context: int = 3) -> keras.Model:
+def build_model(kind: str, context: int = 3, road_crop: bool = False) -> keras.Model:
     """Return a fresh compiled model for an input kind: the seed's CNN for SEED_INPUT, the raw-flow CNN otherwise."""
-    return seed_speed_model() if kind == SEED_INPUT else flow_speed_model(context)
+    return seed_speed_model() if kind == SEED_INPUT else flow_speed_model(context, road_crop=road_crop)
 
 
 def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], out_path: str | os.PathLike,
-                      kind: str = RAW_INPUT, context: int = 3, flip: bool = True, epochs: int = 30,
+                      kind: str = RAW_INPUT, context: int = 3, flip: bool = False, road_crop: bool = False,
+                      epochs: int = 30,
                       steps_per_epoch: int | None = None, seed: int = 0, verbose: int = 2):
     """Train a speed model on whole training drives, keep the weights with the best validation MSE; return (model, history).
 
@@ -34,7 +35,7 @@ def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], o
     keras.utils.set_random_seed(seed)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    model = build_model(kind, context)
+    model = build_model(kind, context, road_crop)
     train_batches = SpeedBatches(train, kind, context, BATCH_SIZE, shuffle=True, flip=flip, steps=steps_per_epoch,
                                  seed=seed)
     validation_batches = SpeedBatches(validation, kind, context, 128)
