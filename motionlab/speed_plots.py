@@ -51,6 +51,7 @@ def plot_predictions(true_speeds: np.ndarray, predictions: dict, fps: float, tit
     figure, ax = plt.subplots(figsize=(11, 3.5))
     plot_speed_traces({"true": true_speeds, **predictions}, fps, ax=ax)
     ax.lines[0].set(color="black", lw=2)
+    ax.legend(fontsize=8)  # again, so the legend shows the recoloured true trace
     ax.set_title(title)
     return figure
 
