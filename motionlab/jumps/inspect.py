@@ -23,7 +23,8 @@ def layer_activations(model: keras.Model, window: np.ndarray) -> dict[str, np.nd
 def filter_inputs(model: keras.Model, layer_name: str, filters: int = 9, steps: int = 30, step_size: float = 0.5,
                   seed: int = 0) -> np.ndarray:
     """Return, for the first `filters` filters of a Conv3D layer, the input window that maximises the filter's
-    mean activation after `steps` normalised gradient-ascent steps from noise: (F, T, S, S, C) float32."""
+    activation at the centre of its map (mean over time) after `steps` normalised gradient-ascent steps from
+    noise: (F, T, S, S, C) float32."""
     layer = model.get_layer(layer_name)
     if not isinstance(layer, keras.layers.Conv3D):
         raise ValueError(f"{layer_name!r} is not a Conv3D layer; choose from {conv_layer_names(model)}")
@@ -35,7 +36,8 @@ def filter_inputs(model: keras.Model, layer_name: str, filters: int = 9, steps: 
     for _ in range(steps):  # all filters at once: image i ascends the activation of filter i
         with tf.GradientTape() as tape:
             activation = probe(images, training=False)
-            per_filter = tf.reduce_mean(activation, axis=[1, 2, 3])  # (F_in_batch, filters)
+            rows, cols = activation.shape[2] // 2, activation.shape[3] // 2  # the centre unit: a mean over the whole
+            per_filter = tf.reduce_mean(activation[:, :, rows, cols], axis=1)  # map only paints the borders
             loss = tf.reduce_sum(tf.linalg.diag_part(per_filter[:, :count]))
         gradient = tape.gradient(loss, images)
         gradient /= tf.sqrt(tf.reduce_mean(tf.square(gradient), axis=[1, 2, 3, 4], keepdims=True)) + 1e-5
