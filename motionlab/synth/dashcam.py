@@ -140,7 +140,7 @@ class DashcamRenderer:
         position = self.positions_m[frame]
         draw_overpasses(image, self.ground, camera, self.overpasses, position,
                         (style.road_right_m - style.road_left_m) / 2 + 2)
-        draw_roadside(image, camera, self.objects, position, 0.0)
+        draw_roadside(image, camera, self.objects, position)
         draw_traffic(image, camera, self.cars, frame, position)
         shake = cv2.getRotationMatrix2D((self.width / 2, self.height / 2), self.shake_roll_deg[frame], 1.0)
         shake[1, 2] += self.shake_y[frame]

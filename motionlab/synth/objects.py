@@ -79,7 +79,7 @@ def _quad(image, xs, ys, color):
     cv2.fillConvexPoly(image, points, tuple(float(c) for c in color), lineType=cv2.LINE_AA, shift=2)
 
 
-def draw_roadside(image, camera: Camera, objects: dict, position_m: float, rng_phase: float) -> None:
+def draw_roadside(image, camera: Camera, objects: dict, position_m: float) -> None:
     """Draw the roadside objects visible from position_m, far to near, in place."""
     d = objects["d_m"]
     first, last = np.searchsorted(d, [position_m + NEAREST_M, position_m + FARTHEST_M])

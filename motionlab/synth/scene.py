@@ -125,7 +125,7 @@ def ground_texture(style: SceneStyle, rng: np.random.Generator) -> np.ndarray:
         u0 = rng.uniform(style.road_left_m, style.road_right_m)
         span = rng.uniform(0.4, 3.0)
         rows_idx = np.arange(v0, v0 + length) % rows
-        a = int((u0 - cols * 0 + GROUND_HALF_WIDTH_M) / TEXEL_U_M)
+        a = int((u0 + GROUND_HALF_WIDTH_M) / TEXEL_U_M)
         b = min(cols, a + int(span / TEXEL_U_M))
         texture[rows_idx, a:b] *= rng.uniform(0.7, 1.2)
     # cracks: thin dark random walks
@@ -160,8 +160,9 @@ def _paint_markings(texture: np.ndarray, style: SceneStyle, rng: np.random.Gener
         _paint_band(texture, ours_left + 0.3 - half, ours_left + 0.3 + half, yellow)
         oncoming_right = ours_left - style.median_m
         _paint_band(texture, oncoming_right - 0.3 - half, oncoming_right - 0.3 + half, yellow)
-        median = slice(int(oncoming_right / TEXEL_U_M + texture.shape[1] / 2), int(ours_left / TEXEL_U_M + texture.shape[1] / 2))
-        texture[:, median] = verge[:, median]
+        centre = texture.shape[1] / 2
+        median = slice(int(oncoming_right / TEXEL_U_M + centre), int(ours_left / TEXEL_U_M + centre))
+        texture[:, median] = verge[:, median]  # grass between the carriageways
     else:
         for offset in (-0.12, 0.12):
             _paint_band(texture, ours_left + offset - half, ours_left + offset + half, yellow)
