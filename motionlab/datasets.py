@@ -37,20 +37,13 @@ class Drive:
 
 def synthetic_drive(seed: int, n_frames: int | None = None, first_segment: str | None = None) -> Drive:
     """Return a synthetic drive, rendering it into data/synth/ the first time it is asked for."""
-    from .synth.dashcam import FPS, RENDER_VERSION, DashcamRenderer
-    from .synth.traces import random_speed_trace
-    from .video import save_labels, write_video
+    from .synth.dashcam import RENDER_VERSION, render_dashcam
 
     n_frames = n_frames or (FAST_FRAMES_PER_DRIVE if FAST else FRAMES_PER_DRIVE)
     name = f"dashcam_v{RENDER_VERSION}_{seed}_{n_frames}" + (f"_{first_segment}" if first_segment else "")
     drive = Drive(name, SYNTH_DIR / f"{name}.mp4", SYNTH_DIR / f"{name}.txt")
     if not (drive.video.exists() and drive.labels.exists()):
-        from tqdm.auto import tqdm
-
-        speeds = random_speed_trace(n_frames, FPS, np.random.default_rng([seed, 7]), first=first_segment)
-        renderer = DashcamRenderer(speeds, seed, FPS)
-        write_video(drive.video, tqdm(renderer, total=n_frames, desc=f"render {name}", unit="frame"), FPS)
-        save_labels(drive.labels, speeds)
+        render_dashcam(SYNTH_DIR, name, n_frames=n_frames, seed=seed, first_segment=first_segment)
     return drive
 
 

@@ -160,17 +160,18 @@ class DashcamRenderer:
 
 def render_dashcam(out_dir: str | os.PathLike, name: str | None = None, n_frames: int = 1200,
                    speeds_file: str | os.PathLike | None = None, seed: int = 0, fps: float = FPS,
-                   progress: bool = True) -> tuple[Path, Path]:
+                   progress: bool = True, first_segment: str | None = None) -> tuple[Path, Path]:
     """Render a synthetic drive to out_dir/NAME.mp4 and out_dir/NAME.txt (one speed per frame, m/s); return both paths.
 
-    With speeds_file (one speed per line, comma.ai's train.txt format) that exact trace is rendered.
+    With speeds_file (one speed per line, comma.ai's train.txt format) that exact trace is rendered; otherwise a
+    random trace, starting with first_segment ("highway", "city", ...) if given.
     """
     if speeds_file is not None:
         speeds = load_labels(speeds_file)
     else:
         if n_frames < 2:
             raise ValueError(f"n_frames must be at least 2 to have any motion, got {n_frames}")
-        speeds = random_speed_trace(n_frames, fps, np.random.default_rng([seed, 7]))
+        speeds = random_speed_trace(n_frames, fps, np.random.default_rng([seed, 7]), first=first_segment)
     name = name or f"dashcam_{seed}"
     out_dir = Path(out_dir)
     video_path, labels_path = out_dir / f"{name}.mp4", out_dir / f"{name}.txt"
