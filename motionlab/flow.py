@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from .frames import CROP_BOTTOM, CROP_TOP, MODEL_SIZE, crop_rows
 from .video import prepare_frame
 
 RAW_SCALE = 10.0  # flow_raw divides by this: a flow of 10 pixels per frame (model-size image) becomes 1.0
@@ -28,10 +29,10 @@ class FlowParams:
     iterations: int = 2  # iterations per pyramid level
     poly_n: int = 5  # neighbourhood of the polynomial expansion, pixels
     poly_sigma: float = 1.3  # Gaussian sigma of the polynomial expansion, pixels
-    crop_top: float = 130 / 480  # sky ends here, fraction of frame height (comma.ai 640x480: row 130)
-    crop_bottom: float = 370 / 480  # hood starts here, fraction of frame height (comma.ai 640x480: row 370)
-    height: int = 66  # rows of the image flow is computed on, pixels (NVIDIA PilotNet's input)
-    width: int = 220  # columns of the image flow is computed on, pixels
+    crop_top: float = CROP_TOP  # sky ends here, fraction of frame height (comma.ai 640x480: row 130)
+    crop_bottom: float = CROP_BOTTOM  # hood starts here, fraction of frame height (comma.ai 640x480: row 370)
+    height: int = MODEL_SIZE[0]  # rows of the image flow is computed on, pixels (NVIDIA PilotNet's input)
+    width: int = MODEL_SIZE[1]  # columns of the image flow is computed on, pixels
 
     def __post_init__(self):
         """Reject settings OpenCV would silently misuse."""
@@ -49,7 +50,7 @@ class FlowParams:
 
     def crop_rows(self, frame_height: int) -> tuple[int, int]:
         """Return the (first, last + 1) pixel rows kept between sky and hood in a frame of this height."""
-        top, bottom = int(round(self.crop_top * frame_height)), int(round(self.crop_bottom * frame_height))
+        top, bottom = crop_rows(frame_height, self.crop_top, self.crop_bottom)
         if bottom <= top:
             raise ValueError(f"the crop keeps no row of a {frame_height}-row frame")
         return top, bottom
