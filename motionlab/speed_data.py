@@ -65,10 +65,9 @@ def model_inputs(arrays: DriveArrays, pairs: np.ndarray, kind: str = RAW_INPUT, 
     if kind == SEED_INPUT:
         if arrays.frames is None:
             raise ValueError("the seed's input needs frames: load the drive with with_frames=True")
-        flow = np.asarray(arrays.flow[np.sort(pairs)], np.float32)[np.argsort(np.argsort(pairs))]
         if flip is not None and flip.any():
             raise ValueError("the seed's input is not mirrored: its hue encodes direction and saturation comes from the frame")
-        return seed_hsv_rgb(flow, np.stack([arrays.frames[p + 1] for p in pairs]))
+        return seed_hsv_rgb(np.asarray(arrays.flow[pairs], np.float32), np.asarray(arrays.frames[pairs + 1]))
     if kind != RAW_INPUT:
         raise ValueError(f"unknown input kind {kind!r}; use {SEED_INPUT!r} or {RAW_INPUT!r}")
     half = context // 2

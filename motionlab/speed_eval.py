@@ -33,10 +33,9 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
 
 def model_kind(model) -> tuple[str, int]:
     """Return (input kind, context fields) a model expects, read from its input layer."""
-    channels = model.input_shape[-1]
     if model.inputs[0].name.startswith("flow_rgb") or model.name.startswith("seed"):
         return SEED_INPUT, 1
-    return RAW_INPUT, channels // 2
+    return RAW_INPUT, model.input_shape[-1] // 2
 
 
 def predict_pairs(model, arrays: DriveArrays) -> np.ndarray:
