@@ -11,7 +11,6 @@ import argparse
 import json
 import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 

@@ -1,6 +1,5 @@
 """Every notebook executes top to bottom in fast mode (MOTIONLAB_FAST=1)."""
 
-import os
 from pathlib import Path
 
 import nbformat

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 from ..video import load_labels, save_labels, write_video
 from .objects import Camera, draw_overpasses, draw_roadside, draw_traffic, make_traffic, place_objects, place_overpasses
-from .scene import (GROUND_HALF_WIDTH_M, GROUND_PERIOD_M, MIP_COUNT, SHADOW_PERIOD_M, SHADOW_TEXEL_M, TEXEL_U_M,
+from .scene import (GROUND_PERIOD_M, MIP_COUNT, SHADOW_PERIOD_M, SHADOW_TEXEL_M, TEXEL_U_M,
                     TEXEL_V_M, draw_style, ground_mips, hood_layer, shadow_texture, sky_panorama)
 from .traces import random_speed_trace
 
