@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from motionlab.jumps.counting import COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period
+from motionlab.jumps.counting import (COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period,
+                                     track_jumps)
 from motionlab.jumps.data import load_jump_labels
 from motionlab.jumps.metrics import score_clip, summarise
 from motionlab.synth.jumprope import JumpropeRenderer, render_jumprope
@@ -39,6 +40,32 @@ def test_renderer_is_deterministic_and_labels_lie_inside_the_clip():
     assert np.array_equal(labels, second.labels())
     assert np.array_equal(first.frame(20), second.frame(20))
     assert len(labels) > 0 and (np.diff(labels) > 0).all() and labels[-1] < first.n_frames
+
+
+def test_side_view_keeps_the_jumps_and_changes_the_picture():
+    front = JumpropeRenderer(7, fps=24.0, duration_s=3.0, style="alternate")
+    side = JumpropeRenderer(7, fps=24.0, duration_s=3.0, style="alternate", view="side")
+    assert np.array_equal(front.labels(), side.labels())
+    landing = int(side.labels()[2])
+    assert np.abs(front.frame(landing).astype(int) - side.frame(landing).astype(int)).mean() > 0.1
+    with pytest.raises(ValueError, match="view"):
+        JumpropeRenderer(7, view="above")
+
+
+def test_stride_check_counts_every_step_when_one_foot_shows_less():
+    fps = 30.0
+    steps = np.cumsum(np.tile([4, 5], 30))  # 60 steps, 4.5 frames apart, one foot's peak four times weaker
+    signal = np.zeros(steps[-1] + 10)
+    signal[steps] = np.tile([1.0, 0.25], 30)
+    assert abs(step_period(signal, fps) - 9) < 0.6  # the strongest repeat is the stride
+    assert abs(step_period(signal, fps, stride_check=True) - 4.5) < 0.6
+    assert len(track_jumps(signal, fps, stride_check=True)) == len(steps)
+
+
+def test_stride_check_keeps_the_period_of_evenly_spaced_jumps():
+    signal = np.zeros(300)
+    signal[10:290:12] = 1.0  # two-foot bounces every 12 frames: nothing at half the period
+    assert abs(step_period(signal, 30.0, stride_check=True) - 12) < 0.5
 
 
 def test_synth_cli_writes_the_real_data_layout(tmp_path):

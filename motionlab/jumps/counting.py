@@ -24,6 +24,7 @@ PEAK_THRESHOLD = 0.3  # a jump needs at least this probability at its peak
 REFRACTORY = 0.55  # two jumps are at least this fraction of the clip's step period apart
 CADENCE_RANGE_HZ = (1.2, 9.0)  # plausible jump rates, jumps per second (bounds of the period search)
 HALF_PERIOD_SHARE = 0.5  # step_period takes the shortest autocorrelation peak at least this share of the highest
+STRIDE_TOLERANCE = 0.2  # stride check: a repeat within this fraction of half the period is "at half the period"
 ACTIVITY_SHARE = 0.3  # count_video drops jumps where lower-body motion is below this share of its 90th percentile
 # (whole-clip count error on 8 fresh synthetic clips with pauses and lead-ins: 0.36 without, 0.33 with)
 MODEL_FPS = 30.0  # the counter was trained on 24-30 frames/s; faster videos are subsampled towards this rate
@@ -53,9 +54,12 @@ def window_probabilities(model: keras.Model, inputs: np.ndarray, stride: int = I
     return total / np.maximum(weights, 1e-6)
 
 
-def step_period(signal: np.ndarray, fps: float) -> float:
+def step_period(signal: np.ndarray, fps: float, stride_check: bool = False) -> float:
     """Return the dominant period of a periodic signal (N,), in frames (sub-frame), from the autocorrelation
-    averaged over overlapping segments of about 2.5 s, each normalised (so still stretches weigh nothing)."""
+    averaged over overlapping segments of about 2.5 s, each normalised (so still stretches weigh nothing).
+
+    stride_check: halve the period while the autocorrelation has a positive peak at about half of it (a speed
+    step where one foot shows more than the other repeats strongly every stride, weakly every step)."""
     signal = np.asarray(signal, np.float64)
     shortest = max(2, int(fps / CADENCE_RANGE_HZ[1]))
     longest = min(len(signal) // 2, int(np.ceil(fps / CADENCE_RANGE_HZ[0])))
@@ -75,6 +79,11 @@ def step_period(signal: np.ndarray, fps: float) -> float:
     top = max(values[i] for i in peaks) if peaks else values.max()
     # alternating feet repeat every two steps: take the shortest strong repeat, not the strongest
     best = int(lags[next((i for i in peaks if values[i] >= HALF_PERIOD_SHARE * top), int(np.argmax(values)))])
+    while stride_check:
+        near = [i for i in peaks if abs(lags[i] - best / 2) <= STRIDE_TOLERANCE * best / 2 + 0.5 and values[i] > 0]
+        if not near:
+            break
+        best = int(lags[max(near, key=lambda i: values[i])])
     if shortest < best < len(correlation) - 1:  # parabola through the peak and its neighbours: sub-frame period
         left, centre, right = correlation[best - 1:best + 2]
         curvature = left - 2 * centre + right
@@ -102,16 +111,17 @@ def pick_peaks(signal: np.ndarray, min_distance: float, threshold: float) -> np.
 
 
 def jumps_from_probabilities(probabilities: np.ndarray, fps: float, threshold: float = PEAK_THRESHOLD,
-                             refractory: float | None = REFRACTORY) -> np.ndarray:
+                             refractory: float | None = REFRACTORY, stride_check: bool = False) -> np.ndarray:
     """Return jump frames, (J,) int64: peaks of the probability with a refractory period of `refractory` times
     the clip's step period (None: 2 frames, no period estimate)."""
     smooth = cv2.GaussianBlur(probabilities.astype(np.float32)[None, :], (0, 0), sigmaX=0.7, sigmaY=0).ravel()
-    min_distance = 2.0 if refractory is None else max(2.0, refractory * step_period(probabilities, fps))
+    min_distance = 2.0 if refractory is None else max(2.0, refractory * step_period(probabilities, fps,
+                                                                                    stride_check))
     return pick_peaks(smooth, min_distance, threshold)
 
 
 def track_jumps(signal: np.ndarray, fps: float, tightness: float = 4.0, activity: float = 0.2,
-                gap_penalty: float = 2.0) -> np.ndarray:
+                gap_penalty: float = 2.0, stride_check: bool = False) -> np.ndarray:
     """Return jump frames (J,) int64 by dynamic-programming beat tracking: the chain of peaks of `signal` (N,) that
     maximises their summed height minus tightness * log(interval / step period)^2, restarting after pauses;
     frames where the signal's local maximum stays below `activity` (as a fraction of its top) are dropped."""
@@ -119,7 +129,7 @@ def track_jumps(signal: np.ndarray, fps: float, tightness: float = 4.0, activity
     n = len(signal)
     if n < 3:
         return np.zeros(0, np.int64)
-    period = step_period(signal, fps)
+    period = step_period(signal, fps, stride_check)
     onset = (signal - np.median(signal)) / (signal.std() + 1e-9)
     score = onset.copy()
     back = np.full(n, -1)
@@ -159,6 +169,9 @@ RULES = {  # ways to turn per-frame probabilities (N,) at fps into jump frames, 
     "peaks > 0.15, refractory 0.55 period": lambda p, fps: jumps_from_probabilities(p, fps, 0.15, REFRACTORY),
     "beat tracking, tightness 4": lambda p, fps: track_jumps(p, fps, tightness=4.0),
     "beat tracking, tightness 0.5": lambda p, fps: track_jumps(p, fps, tightness=0.5),
+    "peaks > 0.15, refractory 0.55 period, stride check": lambda p, fps: jumps_from_probabilities(
+        p, fps, 0.15, REFRACTORY, stride_check=True),
+    "beat tracking, tightness 4, stride check": lambda p, fps: track_jumps(p, fps, tightness=4.0, stride_check=True),
 }
 COUNT_RULE = "peaks > 0.15, refractory 0.55 period"  # the rule `python -m motionlab count` uses: lowest MAE on
 # fresh synthetic clips (python -m motionlab.jumps.evaluate --select-rule); beat tracking wins on the real clips'

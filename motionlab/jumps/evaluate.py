@@ -20,7 +20,14 @@ from .data import JUMPROPE_DIR, SYNTH_DIR, Clip, counter_frames, labelled_span, 
 from .metrics import score_clip, summarise
 
 RESULTS_PATH = MODELS_DIR / "jump_loo_results.json"  # measured held-out predictions, read by notebook 04
-SYNTH_CLIPS = 40  # synthetic clips rendered for training (seed 0)
+SYNTH_CLIPS = 40  # synthetic clips rendered for training (seed 0, camera in front)
+SIDE_SYNTH_CLIPS = 16  # synthetic speed-step clips filmed from the side, added to training (seed 1): the real
+# side views (china_1, jp_2) were counted at every other step when the only side view in training was the other one
+SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where those side-view clips are rendered
+STEP_SELECTION_CLIPS = 12  # fresh synthetic speed-step clips per view (front, side; seed 9, never trained on) on
+# which each fold's counter chooses its counting rule: the real clips are speed steps, their labels stay unseen
+STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where those clips are rendered
+SYNTHETIC_CHOICE = "chosen on synthetic speed steps"  # the counter's headline rule: per fold, on those clips
 SEED_SYNTH_CLIPS = 8  # the seed models train on this many of them (their 128x128 windows are slow on a CPU)
 PAIR_FOLDS = (("china_1", "hiro_1"), ("hiro_2", "hiro_3"), ("jp_1", "jp_2"), ("swe_1", "us_3"))  # two-clips-out
 # folds for the slower seed models and the ablations
@@ -37,12 +44,48 @@ METHODS = {  # method -> (fold scheme, what it is)
 }
 
 
-def synthetic_clips(count: int = SYNTH_CLIPS) -> list[Clip]:
-    """Return the synthetic training clips, rendering any that are missing, sorted by name."""
+def synthetic_clips(count: int = SYNTH_CLIPS, side: int = SIDE_SYNTH_CLIPS) -> list[Clip]:
+    """Return the synthetic training clips, rendering any that are missing: `count` front views, then `side`
+    side-view speed-step clips, each sorted by name."""
     from ..synth.jumprope import render_jumprope_set
 
     render_jumprope_set(SYNTH_DIR, videos=count, seed=0)
-    return list_clips(SYNTH_DIR)[:count]
+    clips = list_clips(SYNTH_DIR)[:count]
+    if side:
+        render_jumprope_set(SIDE_SYNTH_DIR, videos=side, seed=1, view="side", style="alternate")
+        clips += list_clips(SIDE_SYNTH_DIR)[:side]
+    return clips
+
+
+def step_selection_clips(count: int = STEP_SELECTION_CLIPS) -> list[Clip]:
+    """Return the synthetic speed-step clips that choose the counting rule (front and side views, seed 9),
+    rendering any that are missing."""
+    from ..synth.jumprope import render_jumprope_set
+
+    for view in ("front", "side"):
+        render_jumprope_set(STEP_SELECTION_DIR, videos=count, seed=9, view=view, style="alternate")
+    return list_clips(STEP_SELECTION_DIR)
+
+
+def rule_summaries(model, clips: list[Clip]) -> dict[str, dict]:
+    """Return {counting rule: summary (MAE, OBO, precision, recall)} of a counter on labelled clips (whole
+    clips, scored within their labelled spans)."""
+    from .counting import RULES, window_probabilities
+    from .training import counter_inputs
+
+    found = {rule: [] for rule in RULES}
+    for clip in clips:
+        crops, fps = counter_frames(clip.video)
+        probabilities = window_probabilities(model, counter_inputs(crops))
+        labels = load_jump_labels(clip.labels)
+        for rule, function in RULES.items():
+            found[rule].append(score_clip(np.asarray(function(probabilities, fps)), labels))
+    return {rule: summarise(scores) for rule, scores in found.items()}
+
+
+def rule_scores(model, clips: list[Clip]) -> dict[str, float]:
+    """Return {counting rule: MAE} of a counter on labelled clips."""
+    return {rule: round(summary["mae"], 4) for rule, summary in rule_summaries(model, clips).items()}
 
 
 def folds(method: str, real: list[Clip]) -> list[list[Clip]]:
@@ -75,10 +118,13 @@ def predict_fold(method: str, train: list[Clip], held_out: list[Clip], epochs: i
     elif method.startswith("counter"):
         crop = method != "counter_fullframe"
         model = train_jump_counter(train, epochs=epochs, crop=crop)
+        selection = rule_scores(model, step_selection_clips()) if crop else None
         for clip in held_out:
             crops, fps = counter_frames(clip.video, crop=crop)
             frames, probabilities = count_crops(model, crops, fps)
             out[clip.name] = {"frames": frames.tolist(), "probabilities": np.round(probabilities, 3).tolist()}
+            if selection:  # the fold's own rule choice, on synthetic speed steps only
+                out[clip.name].update(rule_scores=selection, rule=min(selection, key=selection.get))
     elif method.startswith("seed_"):
         mode = method.split("_", 1)[1]
         model = train_seed_model(train, mode=mode, epochs=epochs)
@@ -116,7 +162,9 @@ def score_method(results: dict, method: str, root: str | os.PathLike = JUMPROPE_
 def postprocessing_table(results: dict, method: str = "counter", root: str | os.PathLike = JUMPROPE_DIR):
     """Return ({variant: {clip: frames}}, {variant: summary}, {clip: variant chosen on the other clips}) for every
     way of turning the counter's held-out probabilities into jumps, plus "nested choice": for each clip the
-    variant with the lowest MAE on the other clips (so the choice never sees the clip it is scored on)."""
+    variant with the lowest MAE on the other clips (so the choice never sees the clip it is scored on), and,
+    when the folds saved one, SYNTHETIC_CHOICE: the rule each fold's model scored best with on synthetic
+    speed steps."""
     from ..video import probe_video
 
     root = Path(root)
@@ -137,6 +185,8 @@ def postprocessing_table(results: dict, method: str = "counter", root: str | os.
         chosen[name] = min(scores, key=others_mae)
         nested[name] = frames[chosen[name]][name]
     frames["nested choice"] = nested
+    if all("rule" in clips[name] for name in clips):
+        frames[SYNTHETIC_CHOICE] = {name: frames[clips[name]["rule"]][name] for name in clips}
     summaries = {variant: summarise([score_clip(found[name], labels[name]) for name in clips])
                  for variant, found in frames.items()}
     return frames, summaries, chosen
@@ -146,19 +196,10 @@ def rules_on_synthetic(model, clips: int = 8, seed: int = 7) -> tuple[pd.DataFra
     """Return (summary per counting rule, best rule) of a counter on fresh synthetic clips (seed `seed`, never
     trained on): a way to choose the rule that never looks at the real clips."""
     from ..synth.jumprope import render_jumprope_set
-    from .counting import RULES, window_probabilities
-    from .training import counter_inputs
 
     folder = SYNTH_DIR.parent / f"jumprope_select_{seed}"
     render_jumprope_set(folder, videos=clips, seed=seed)
-    found = {rule: [] for rule in RULES}
-    for clip in list_clips(folder)[:clips]:
-        crops, fps = counter_frames(clip.video)
-        probabilities = window_probabilities(model, counter_inputs(crops))
-        labels = load_jump_labels(clip.labels)
-        for rule, function in RULES.items():
-            found[rule].append(score_clip(np.asarray(function(probabilities, fps)), labels))
-    table = pd.DataFrame({rule: summarise(scores) for rule, scores in found.items()}).T
+    table = pd.DataFrame(rule_summaries(model, list_clips(folder)[:clips])).T
     return table.round(3), str(table["mae"].idxmin())
 
 
@@ -192,14 +233,17 @@ def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period",
 
 def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
     """Return ({method: {clip: score}}, {method: summary}) for every saved method; "counter" is scored with the
-    nested choice of counting rule (per clip, the rule with the lowest MAE on the other clips)."""
+    rule its fold's model chose on synthetic speed steps (older results: the nested choice on the other real
+    clips), "counter_nested" with the nested choice and "counter_cli_rule" with the `count` command's rule."""
     from .counting import COUNT_RULE
 
     scores_by_method, summaries = {}, {}
     for method in results["methods"]:
         if method == "counter":
             variants = postprocessing_table(results, method, root)[0]
-            for name, rule in (("counter", "nested choice"), ("counter_cli_rule", COUNT_RULE)):
+            headline = SYNTHETIC_CHOICE if SYNTHETIC_CHOICE in variants else "nested choice"
+            for name, rule in (("counter", headline), ("counter_nested", "nested choice"),
+                               ("counter_cli_rule", COUNT_RULE)):
                 labels = {c: load_jump_labels(Path(root) / "speed_annotations" / f"{c}.npy") for c in variants[rule]}
                 scores = {c: score_clip(found, labels[c]) for c, found in variants[rule].items()}
                 scores_by_method[name], summaries[name] = scores, summarise(list(scores.values()))

@@ -25,6 +25,9 @@ SHAKE_PX = (0.0, 3.0)  # range of camera-shake amplitude, pixels
 NOISE_LEVEL = 3  # sensor noise, grey levels
 MARGIN = 8  # background border that camera shake reveals, pixels
 VIDEO_DIR, LABEL_DIR = "speed_videos", "speed_annotations"  # the real data's layout
+VIEWS = ("front", "side")  # camera facing the athlete, or filming from the side (feet one behind the other)
+SIDE_LEAN = 0.12  # forward lean of the shoulders over the hips in the side view, fraction of the athlete's height
+SIDE_FAR_SHADE = 0.6  # the far limbs of a side view are drawn at this share of their colour (in shadow)
 
 
 def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, int]:
@@ -47,27 +50,35 @@ def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.n
     return np.clip(image, 0, 255).astype(np.uint8), floor_row
 
 
-def _draw_person(image, feet_x, floor_y, size, colours, pose: Pose, arms_down=False, facing=1.0):
-    """Draw a capsule figure standing at (feet_x, floor_y), size pixels tall; return its hands' (x, y)."""
+def _draw_person(image, feet_x, floor_y, size, colours, pose: Pose, arms_down=False, facing=1.0, view="front"):
+    """Draw a capsule figure standing at (feet_x, floor_y), size pixels tall, seen from the front or the side
+    (facing +1: looking right); return its hands' (x, y)."""
     skin, shirt, shorts, shoes = (tuple(float(c) for c in colour) for colour in colours)
+    side_view = view == "side"
     lift = pose.body_lift * size
     hip = np.array([feet_x, floor_y - 0.50 * size - lift])
-    shoulder = hip + [0, -0.30 * size]
+    shoulder = hip + [facing * SIDE_LEAN * size if side_view else 0, -0.30 * size]
     limb = max(2, int(0.055 * size))
     hands = []
-    for side, foot_lift in zip((-1, 1), pose.foot_lift):
-        foot = np.array([feet_x + side * 0.06 * size, floor_y - lift - foot_lift * size + 0.3 * lift])
+    for side, foot_lift in zip((-1, 1), pose.foot_lift):  # side view: -1 is the far leg, drawn first
+        shade = SIDE_FAR_SHADE if side_view and side < 0 else 1.0
+        leg_skin, leg_shorts, leg_shoes = (tuple(c * shade for c in colour) for colour in (skin, shorts, shoes))
+        spread = 0.015 if side_view else 0.06  # feet apart across the image, fraction of height
+        foot = np.array([feet_x + side * spread * size, floor_y - lift - foot_lift * size + 0.3 * lift])
         foot[1] = min(foot[1], floor_y)
-        hip_side = hip + [side * 0.05 * size, 0]
+        hip_side = hip + [side * (0.01 if side_view else 0.05) * size, 0]
         bend = (foot_lift + 0.5 * pose.body_lift) * size * 1.2
         knee = (hip_side + foot) / 2 + [facing * bend * 0.8, 0]
-        cv2.line(image, _pt(hip_side), _pt(knee), shorts if side < 0 else shorts, limb + 1, cv2.LINE_AA)
-        cv2.line(image, _pt(knee), _pt(foot), skin, limb, cv2.LINE_AA)
-        cv2.line(image, _pt(foot), _pt(foot + [facing * 0.05 * size, 0]), shoes, limb + 1, cv2.LINE_AA)
+        cv2.line(image, _pt(hip_side), _pt(knee), leg_shorts, limb + 1, cv2.LINE_AA)
+        cv2.line(image, _pt(knee), _pt(foot), leg_skin, limb, cv2.LINE_AA)
+        cv2.line(image, _pt(foot), _pt(foot + [facing * 0.05 * size, 0]), leg_shoes, limb + 1, cv2.LINE_AA)
         elbow = shoulder + [side * 0.10 * size, 0.14 * size]
         circle = 0.02 * size
         hand = shoulder + [side * 0.17 * size, 0.28 * size] if not arms_down else shoulder + [side * 0.06 * size,
                                                                                             0.30 * size]
+        if side_view:  # arms hang forward, hands in front of the hips, one behind the other
+            elbow = shoulder + [facing * 0.03 * size + side * 0.01 * size, 0.15 * size]
+            hand = shoulder + [facing * 0.06 * size + side * 0.01 * size, 0.28 * size]
         if pose.rope_moving:  # wrists turn small circles with the rope
             hand = hand + [side * circle * np.sin(pose.rope_angle), -circle * np.cos(pose.rope_angle)]
         cv2.line(image, _pt(shoulder + [side * 0.06 * size, 0]), _pt(elbow), shirt, limb, cv2.LINE_AA)
@@ -84,11 +95,12 @@ def _pt(xy) -> tuple[int, int]:
     return int(round(xy[0])), int(round(xy[1]))
 
 
-def _draw_rope(image, hands, reach_down, reach_up, angle, colour, thickness):
-    """Draw the rope between the hands as a quadratic curve whose sag follows the rope angle (rad, pi = at feet)."""
+def _draw_rope(image, hands, reach_down, reach_up, angle, colour, thickness, swing=0.0):
+    """Draw the rope between the hands as a quadratic curve whose sag follows the rope angle (rad, pi = at feet);
+    swing (pixels) moves the loop across the image with sin(angle), as the rope circles a side-view athlete."""
     (x0, y0), (x2, y2) = hands
     reach = reach_down if np.cos(angle) < 0 else reach_up
-    control = np.array([(x0 + x2) / 2, (y0 + y2) / 2 - 2 * reach * np.cos(angle)])
+    control = np.array([(x0 + x2) / 2 - 2 * swing * np.sin(angle), (y0 + y2) / 2 - 2 * reach * np.cos(angle)])
     s = np.linspace(0, 1, 24)[:, None]
     curve = (1 - s) ** 2 * np.array([x0, y0]) + 2 * s * (1 - s) * control + s ** 2 * np.array([x2, y2])
     cv2.polylines(image, [np.round(curve).astype(np.int32)], False, colour, thickness, cv2.LINE_AA)
@@ -98,7 +110,10 @@ class JumpropeRenderer:
     """Draws the frames of one synthetic clip; the same seed gives the same clip and labels."""
 
     def __init__(self, seed: int, style: str | None = None, framing: str | None = None, fps: float | None = None,
-                 duration_s: float | None = None):
+                 duration_s: float | None = None, view: str = "front"):
+        if view not in VIEWS:
+            raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
+        self.view = view
         rng = np.random.default_rng(seed)
         self.rng = rng
         framing = framing or str(rng.choice(list(FRAMINGS)))
@@ -139,15 +154,18 @@ class JumpropeRenderer:
         canvas = self.background.copy()
         t = index / self.fps
         pose = pose_at(self.plan, t)
-        hands = _draw_person(canvas, self.feet_x, self.floor_y, self.size, self.colours, pose, facing=self.facing)
+        hands = _draw_person(canvas, self.feet_x, self.floor_y, self.size, self.colours, pose, facing=self.facing,
+                             view=self.view)
         reach_down = self.floor_y - np.mean([h[1] for h in hands]) + 0.02 * self.size
+        swing = self.facing * 0.3 * self.size if self.view == "side" else 0.0
         if pose.rope_moving:  # two sub-frame positions: the rope's motion blur
             for offset in (-0.25, 0.0):
                 angle = pose.rope_angle + offset * 2 * np.pi * self.plan.turns / (self.plan.period_s * self.fps)
-                _draw_rope(canvas, hands, reach_down, 0.6 * self.size, angle, self.rope_colour, self.rope_thickness)
+                _draw_rope(canvas, hands, reach_down, 0.6 * self.size, angle, self.rope_colour, self.rope_thickness,
+                           swing)
         else:
             _draw_rope(canvas, hands, reach_down, 0.6 * self.size, pose.rope_angle, self.rope_colour,
-                       self.rope_thickness)
+                       self.rope_thickness, swing)
         dx, dy = np.round(self.shake[index]).astype(int)
         crop = canvas[MARGIN + dy:MARGIN + dy + self.height, MARGIN + dx:MARGIN + dx + self.width]
         noisy = crop.astype(np.int16) + self.noise[index % len(self.noise)]
@@ -173,16 +191,19 @@ def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, **options)
     return video_path, label_path
 
 
-def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int = 0) -> list[Path]:
-    """Render `videos` clips named synth_SEED_I (skipping those already there); return the video paths."""
+def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int = 0, view: str = "front",
+                        style: str | None = None) -> list[Path]:
+    """Render `videos` clips named synth_SEED_I (side view: synth_side_SEED_I), skipping those already there;
+    return the video paths."""
     if videos < 1:
         raise ValueError(f"videos must be at least 1, got {videos}")
     paths = []
-    for i in tqdm(range(videos), desc="render jump-rope clips", unit="clip"):
-        name = f"synth_{seed}_{i:03d}"
+    prefix = "synth" if view == "front" else f"synth_{view}"
+    for i in tqdm(range(videos), desc=f"render jump-rope clips ({view})", unit="clip"):
+        name = f"{prefix}_{seed}_{i:03d}"
         video_path = Path(out_dir) / VIDEO_DIR / f"{name}.mp4"
         if not (video_path.exists() and (Path(out_dir) / LABEL_DIR / f"{name}.npy").exists()):
-            video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i)
+            video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i, view=view, style=style)
         paths.append(video_path)
     return paths
 
@@ -194,11 +215,12 @@ def add_parser(kinds) -> None:
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--videos", type=int, default=20, help="number of clips")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first clip")
+    parser.add_argument("--view", choices=VIEWS, default="front", help="camera in front of the athlete or beside")
     parser.set_defaults(run=_run)
 
 
 def _run(args) -> int:
     """Render the clips and say where they went."""
-    paths = render_jumprope_set(args.out, args.videos, args.seed)
+    paths = render_jumprope_set(args.out, args.videos, args.seed, view=args.view)
     print(f"wrote {len(paths)} clips to {Path(args.out) / VIDEO_DIR} with labels in {Path(args.out) / LABEL_DIR}")
     return 0
