@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -51,39 +51,69 @@ def save_array_atomic(path: str | os.PathLike, array: np.ndarray) -> Path:
     return path
 
 
+PLACEHOLDER_ROWS = 10 ** 15  # a file being built claims this many rows, reserving header room for the real count
+
+
+def _npy_header(dtype: np.dtype, row_shape: tuple, rows: int, length: int | None = None) -> bytes:
+    """Return a version-1.0 .npy header for a (rows, *row_shape) C-order array, padded to `length` bytes."""
+    text = repr({"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+                 "shape": (rows, *row_shape)})
+    fixed = 10  # magic string (6 bytes), version (2), header length (2)
+    length = length or -(-(fixed + len(text) + 1) // 64) * 64  # numpy aligns the data to 64 bytes
+    padded = text + " " * (length - fixed - len(text) - 1) + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(padded)) + padded.encode("latin1")
+
+
+def rows_built(building: str | os.PathLike) -> tuple[int, int, np.dtype | None, tuple]:
+    """Return (complete rows, header bytes, dtype, row shape) of a file build_in_chunks is building (0s if empty)."""
+    building = Path(building)
+    if not building.exists() or building.stat().st_size == 0:
+        return 0, 0, None, ()
+    with open(building, "rb") as handle:
+        np.lib.format.read_magic(handle)
+        shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+        header = handle.tell()
+    row_bytes = dtype.itemsize * int(np.prod(shape[1:]))
+    return (building.stat().st_size - header) // row_bytes, header, dtype, tuple(shape[1:])
+
+
 def build_in_chunks(path: str | os.PathLike, produce, expected_rows: int | None = None) -> np.ndarray:
     """Build a large .npy cache chunk by chunk, resumably, and return it memory-mapped (mmap_mode='r').
 
-    produce(start_row) yields arrays of consecutive rows beginning at start_row. Each chunk is written atomically
-    to <path>.parts/; after an interrupt the next call resumes after the last complete chunk. The final file
-    appears, atomically, only when production ends (and has expected_rows rows, if given).
+    produce(start_row) yields arrays of consecutive rows beginning at start_row. Rows are appended to a hidden
+    .building file (written through to disk after each chunk) under a header claiming PLACEHOLDER_ROWS; after an
+    interrupt the next call drops any incomplete row and resumes after the last complete one. When production
+    ends (with expected_rows rows, if given) the header gets the real count and the file is renamed into place,
+    so the final name never holds half a cache and nothing is copied twice.
     """
     path = Path(path)
     if path.exists():
         return np.load(path, mmap_mode="r")
-    parts_dir = path.with_name(path.name + ".parts")
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    part_paths = sorted(parts_dir.glob("[0-9]*.npy"))
-    done_rows = sum(len(np.load(part, mmap_mode="r")) for part in part_paths)
-    for chunk in produce(done_rows):
-        part = parts_dir / f"{len(part_paths):06d}.npy"
-        save_array_atomic(part, np.asarray(chunk))
-        part_paths.append(part)
-    parts = [np.load(part, mmap_mode="r") for part in part_paths]
-    rows = sum(len(part) for part in parts)
-    if not parts or (expected_rows is not None and rows != expected_rows):
-        raise RuntimeError(f"{path}: built {rows} rows, expected {expected_rows}; delete {parts_dir} and retry")
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        out = np.lib.format.open_memmap(partial, mode="w+", dtype=parts[0].dtype, shape=(rows,) + parts[0].shape[1:])
-        start = 0
-        for part in parts:
-            out[start:start + len(part)] = part
-            start += len(part)
-        out.flush()
-        del out
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    shutil.rmtree(parts_dir)  # the chunks, and any half-written chunk a killed run left behind
+    building = path.with_name(f".{path.name}.building")
+    building.parent.mkdir(parents=True, exist_ok=True)
+    rows, header, dtype, row_shape = rows_built(building)
+    with open(building, "r+b" if header else "wb") as handle:
+        if header:
+            handle.truncate(header + rows * dtype.itemsize * int(np.prod(row_shape)))  # a half-written row goes
+            handle.seek(0, os.SEEK_END)
+        for chunk in produce(rows):
+            chunk = np.ascontiguousarray(chunk)
+            if not header:
+                dtype, row_shape = chunk.dtype, chunk.shape[1:]
+                handle.write(_npy_header(dtype, row_shape, PLACEHOLDER_ROWS))
+                header = handle.tell()
+            if chunk.dtype != dtype or chunk.shape[1:] != row_shape:
+                raise RuntimeError(f"{path}: a chunk of {chunk.dtype} {chunk.shape[1:]} rows follows {dtype} "
+                                   f"{row_shape} rows; delete {building} and retry")
+            chunk.tofile(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+            rows += len(chunk)
+        if not rows or (expected_rows is not None and rows != expected_rows):
+            raise RuntimeError(f"{path}: built {rows} rows, expected {expected_rows}; delete {building} and retry")
+        handle.seek(0)
+        handle.write(_npy_header(dtype, row_shape, rows, header))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(building, path)
     return np.load(path, mmap_mode="r")

@@ -12,8 +12,8 @@ from .cache import DATA_DIR
 from .video import load_video_labels
 
 SYNTH_DIR = DATA_DIR / "synth"  # rendered synthetic drives
-TRAIN_SEEDS = tuple(range(1, 25))  # scenes and traces the models train on: many short drives, many scenes
-VALIDATION_SEEDS = (25, 26)  # whole drives for early stopping and choosing the smoothing window
+TRAIN_SEEDS = tuple(range(1, 41))  # scenes and traces the models train on: many short drives, many scenes
+VALIDATION_SEEDS = (41, 42)  # whole drives for early stopping and choosing the smoothing window
 TEST_SEEDS = (101, 102, 103)  # scenes never used in training: the held-out score
 TEST_FIRST_SEGMENTS = ("highway", "city", "crawl")  # each held-out drive starts differently, all reach full stops
 FRAMES_PER_TRAINING_DRIVE = 800  # 40 s at 20 fps

@@ -1,7 +1,7 @@
 """Dense optical flow between consecutive dashcam frames, and the ways of encoding it for a model.
 
 Farneback flow with the seed's parameters, computed on the sky-and-hood-cropped frame resized to the model's
-input size. The whole-video pipeline (one decode pass, worker processes, resumable cache) is in flow_cache.py;
+input size. The whole-video pipeline (one decode pass, worker threads, resumable cache) is in flow_cache.py;
 its public functions are re-exported here, so `from motionlab.flow import video_flow` works.
 """
 

@@ -1,15 +1,19 @@
-"""Whole-video flow: one sequential decode pass, Farneback in worker processes, a resumable cache keyed by parameters.
+"""Whole-video flow: one sequential decode pass, Farneback in worker threads, a resumable cache keyed by parameters.
 
-The main process decodes, crops, resizes and grays each frame once, cuts the stream into chunks of CHUNK_PAIRS
-pairs (consecutive chunks share their boundary frame) and hands them to a pool of worker processes, started with
-the spawn method because forking a process in which OpenCV has started its threads can deadlock.
+The calling thread decodes, crops and grays each frame once, cuts the stream into chunks of CHUNK_PAIRS pairs
+(consecutive chunks share their boundary frame) and hands them to a pool of worker threads, which resize the
+frames to the flow size and compute the flow (resizing is a third of the decoding thread's work otherwise). Threads, not
+processes: decoding (OpenCV) and Farneback (motionlab.farneback, compiled with nogil) release Python's lock, so
+threads keep both cores busy without each worker process paying ~0.5 CPU-s to start and import, and without
+copying frames between processes (benchmarks/bench_flow.py measures both). Nothing is forked, so OpenCV's own
+threads cannot deadlock a child.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -19,26 +23,31 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .cache import build_in_chunks, cache_key, cache_path, file_fingerprint
-from .flow import FlowParams, farneback, prepare
-from .video import VideoError, iter_frames, probe_video
+from .farneback import stream_flow
+from .flow import FlowParams
+from .video import VideoError, iter_frames, prepare_frame, probe_video
 
 CHUNK_PAIRS = 50  # flow fields per worker task and per resumable part of a cache
 QUEUED_PER_WORKER = 4  # chunks waiting per worker: decoding runs ahead while workers start, memory stays bounded
 CACHE_DTYPE = np.float16  # cached flow, pixels per frame (about 0.01 px resolution below 16 px)
+GRAY_SOURCE = "luma"  # gray frames come from the decoder's luma plane where it has one (part of every cache key)
 
 
-def _init_worker() -> None:
-    """Keep each worker to one OpenCV thread: the pool is the parallelism."""
-    cv2.setNumThreads(1)
+def to_flow_size(crops_gray: list[np.ndarray], params: FlowParams) -> np.ndarray:
+    """Return K (h, w) uint8 cropped gray frames resized as motionlab.flow.prepare does: (K, height, width) uint8."""
+    return np.stack([prepare_frame(crop, size=(params.height, params.width)) for crop in crops_gray])
 
 
-def _chunk_flow(frames_gray: np.ndarray, params: FlowParams, dtype) -> np.ndarray:
-    """Return the flow between each consecutive pair of (K+1, H, W) uint8 frames: (K, H, W, 2) pixels per frame."""
-    return np.stack([farneback(a, b, params) for a, b in zip(frames_gray[:-1], frames_gray[1:])]).astype(dtype)
+def _chunk_flow(crops_gray: list[np.ndarray], params: FlowParams, dtype) -> np.ndarray:
+    """Return the flow between each consecutive pair of K+1 (h, w) uint8 cropped gray frames, resized to the flow
+    size first: (K, height, width, 2) pixels per frame."""
+    return stream_flow(to_flow_size(crops_gray, params), params.pyr_scale, params.levels, params.winsize,
+                       params.iterations, params.poly_n, params.poly_sigma).astype(dtype, copy=False)
 
 
-def _frame_chunks(frames_gray: Iterable[np.ndarray], source: str, first_chunk: bool = True) -> Iterator[np.ndarray]:
-    """Yield (k+1, H, W) uint8 blocks of consecutive frames, k <= CHUNK_PAIRS, each starting at the previous end.
+def _frame_chunks(frames_gray: Iterable[np.ndarray], source: str,
+                  first_chunk: bool = True) -> Iterator[list[np.ndarray]]:
+    """Yield lists of k+1 consecutive (H, W) uint8 frames, k <= CHUNK_PAIRS, each starting at the previous end.
 
     Raises VideoError naming `source` if a stream read from its start has fewer than 2 frames.
     """
@@ -47,45 +56,50 @@ def _frame_chunks(frames_gray: Iterable[np.ndarray], source: str, first_chunk: b
     count = 0
     while block := list(islice(frames, CHUNK_PAIRS)):
         count += 1
-        yield np.stack([previous, *block])
+        yield [previous, *block]
         previous = block[-1]
     if first_chunk and count == 0:
         found = "no frame" if previous is None else "only 1 frame"
         raise VideoError(f"{source}: has {found}; optical flow needs at least 2 frames")
 
 
-def _map_chunks(chunks: Iterable[np.ndarray], params: FlowParams, workers: int, dtype) -> Iterator[np.ndarray]:
-    """Yield the flow of each chunk in order, computed by `workers` spawned processes (0: in this process)."""
+def _map_chunks(chunks: Iterable[list[np.ndarray]], params: FlowParams, workers: int, dtype) -> Iterator[np.ndarray]:
+    """Yield the flow of each chunk in order, computed by `workers` threads (0: in the calling thread)."""
     if workers < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
     if workers == 0:
         for chunk in chunks:
             yield _chunk_flow(chunk, params, dtype)
         return
-    with multiprocessing.get_context("spawn").Pool(workers, initializer=_init_worker) as pool:
-        pending = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(_chunk_flow, (chunk, params, dtype)))
-            if len(pending) >= workers * QUEUED_PER_WORKER:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+    previous_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # the pool is the parallelism; OpenCV's own threads would only compete with it
+    try:
+        with ThreadPoolExecutor(workers, thread_name_prefix="flow") as pool:
+            pending = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(_chunk_flow, chunk, params, dtype))
+                if len(pending) >= workers * QUEUED_PER_WORKER:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    finally:
+        cv2.setNumThreads(previous_threads)
 
 
-def _video_frames_gray(video_path, params: FlowParams, start: int = 0) -> Iterator[np.ndarray]:
-    """Yield frames start, start+1, ... of a video, cropped, resized and gray: (height, width) uint8 each."""
-    rows = params.crop_rows(probe_video(video_path).height)
-    return iter_frames(video_path, crop_rows=rows, size=(params.height, params.width), gray=True, start=start)
+def _video_crops_gray(video_path, params: FlowParams, start: int = 0) -> Iterator[np.ndarray]:
+    """Yield frames start, start+1, ... of a video, cropped to the road and gray, not resized: (h, W) uint8 each."""
+    return iter_frames(video_path, crop_rows=params.crop_rows(probe_video(video_path).height), gray=True,
+                       start=start, luma=GRAY_SOURCE == "luma")
 
 
 def iter_flow(frames_bgr: Iterable[np.ndarray], params: FlowParams = FlowParams(), workers: int = 2,
               source: str = "frames") -> Iterator[np.ndarray]:
     """Yield the flow from each frame to the next of in-memory BGR frames, in order: (height, width, 2) float32 px/frame.
 
-    Nothing is cached. With workers=0 everything runs in the calling process.
+    Nothing is cached. With workers=0 everything runs in the calling thread.
     """
-    frames_gray = (prepare(frame, params) for frame in frames_bgr)
-    for flows in _map_chunks(_frame_chunks(frames_gray, source), params, workers, np.float32):
+    crops_gray = (prepare_frame(frame, params.crop_rows(frame.shape[0]), gray=True) for frame in frames_bgr)
+    for flows in _map_chunks(_frame_chunks(crops_gray, source), params, workers, np.float32):
         yield from flows
 
 
@@ -95,7 +109,7 @@ def iter_video_flow(video_path: str | os.PathLike, params: FlowParams = FlowPara
 
     One sequential decode pass, nothing cached (for arbitrary videos). Raises VideoError for fewer than 2 frames.
     """
-    chunks = _frame_chunks(_video_frames_gray(video_path, params), str(video_path))
+    chunks = _frame_chunks(_video_crops_gray(video_path, params), str(video_path))
     for flows in _map_chunks(chunks, params, workers, np.float32):
         yield from flows
 
@@ -105,7 +119,7 @@ def _build(target: Path, video_path, params: FlowParams, workers: int, progress:
     pairs_estimate = max(probe_video(video_path).frame_count - 1, 1)  # the header's count, for the progress bar
 
     def produce(start_pair: int) -> Iterator[np.ndarray]:
-        frames = _video_frames_gray(video_path, params, start=start_pair)
+        frames = _video_crops_gray(video_path, params, start=start_pair)
         chunks = _frame_chunks(frames, str(video_path), first_chunk=start_pair == 0)
         bar = tqdm(total=max(pairs_estimate, start_pair), initial=start_pair, unit="pair",
                    desc=f"flow {Path(video_path).name}", disable=not progress)
@@ -119,7 +133,7 @@ def _build(target: Path, video_path, params: FlowParams, workers: int, progress:
 
 def flow_cache_path(video_path: str | os.PathLike, params: FlowParams = FlowParams()) -> Path:
     """Return where video_flow caches a video's flow: data/cache/flow/<stem>-<key of file and params>.npy."""
-    return cache_path("flow", video_path, **params.as_dict())
+    return cache_path("flow", video_path, gray=GRAY_SOURCE, **params.as_dict())
 
 
 def video_flow(video_path: str | os.PathLike, params: FlowParams = FlowParams(), workers: int = 2,
@@ -127,7 +141,7 @@ def video_flow(video_path: str | os.PathLike, params: FlowParams = FlowParams(),
     """Return flow[i] from frame i to i+1 of a video, (N-1, height, width, 2) float16 px/frame, memory-mapped.
 
     Read from the cache if this file and these parameters were computed before; otherwise computed in one decode
-    pass over `workers` processes and cached atomically, resuming after the last complete chunk of an interrupt.
+    pass over `workers` threads and cached atomically, resuming after the last complete chunk of an interrupt.
     """
     probe_video(video_path)  # a clear VideoError for a missing or unreadable file, before any key is made
     return _build(flow_cache_path(video_path, params), video_path, params, workers, progress)
@@ -143,7 +157,7 @@ def write_video_flow(video_path: str | os.PathLike, out_path: str | os.PathLike,
     if out_path.suffix != ".npy":
         raise ValueError(f"{out_path}: the output must be a .npy file")
     probe_video(video_path)
-    key = cache_key(source=file_fingerprint(video_path), **params.as_dict())
+    key = cache_key(source=file_fingerprint(video_path), gray=GRAY_SOURCE, **params.as_dict())
     building = out_path.with_name(f".{out_path.stem}-{key}.npy")
     flow = _build(building, video_path, params, workers, progress)
     del flow  # release the memory map before the rename

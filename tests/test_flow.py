@@ -9,9 +9,11 @@ from motionlab import flow_cache
 from motionlab.__main__ import main
 from motionlab.flow import (FlowParams, change_brightness, farneback, flow_hsv_rgb, flow_raw, iter_video_flow,
                             pair_flow, seed_hsv_rgb, video_flow)
-from motionlab.video import VideoError, write_video
+from motionlab.farneback import stream_flow
+from motionlab.video import VideoError, iter_frames, write_video
 
 SHIFT_PX = 3  # known displacement between two images, pixels
+STREAM_TOLERANCE_PX = 1e-3  # motionlab.farneback against OpenCV, pixels (float32 sums in another order)
 VIDEO_SHIFT_PX = 8  # per-frame pan of the test video, pixels at 640x480 (2.75 px at the 220-px model width)
 
 
@@ -62,11 +64,44 @@ def test_video_pan_gives_rightward_flow_scaled_to_model_width(tmp_path):
         assert abs(np.median(interior(flow)[..., 1])) < 0.2
 
 
-def test_worker_processes_give_the_same_flow_as_one_process(tmp_path):
+def test_worker_threads_give_the_same_flow_as_the_calling_thread(tmp_path):
     video = panning_video(tmp_path / "pan.mp4", 8, size=(120, 160))
     alone = np.stack(list(iter_video_flow(video, workers=0)))
     pooled = np.stack(list(iter_video_flow(video, workers=2)))
     np.testing.assert_array_equal(alone, pooled)
+    frames = flow_cache.to_flow_size(np.stack(list(flow_cache._video_crops_gray(video, FlowParams()))), FlowParams())
+    pair_by_pair = np.stack([farneback(a, b) for a, b in zip(frames[:-1], frames[1:])])  # OpenCV, a pair at a time
+    np.testing.assert_allclose(pooled, pair_by_pair, rtol=0, atol=STREAM_TOLERANCE_PX)
+    bgr = list(iter_frames(video))
+    from_bgr = np.stack([pair_flow(a, b) for a, b in zip(bgr[:-1], bgr[1:])])
+    difference = [np.abs(interior(a) - interior(b)).mean() for a, b in zip(pooled, from_bgr)]
+    assert max(difference) < 0.05  # gray from the luma plane instead of from BGR: the same motion (2.75 px)
+
+
+def zooming_frames(n_frames, size=(66, 220), zoom_per_frame=0.04):
+    """Return (n_frames, H, W) uint8 frames of a texture zooming in about a point low in the frame (a dashcam's
+    flow: small near the focus, several pixels at the edges), with a little sideways drift."""
+    height, width = size
+    texture = textured_image(height, width, seed=3)
+    frames = []
+    for i in range(n_frames):
+        scale = (1 + zoom_per_frame) ** i
+        warp = cv2.getRotationMatrix2D((width / 2 + 0.7 * i, height * 0.25), 0, scale)
+        frames.append(cv2.warpAffine(texture, warp, (width, height), borderMode=cv2.BORDER_REFLECT))
+    return np.stack(frames)
+
+
+@pytest.mark.parametrize("params", [FlowParams(), FlowParams(levels=0), FlowParams(levels=3, winsize=9),
+                                    FlowParams(iterations=3, poly_n=7, poly_sigma=1.5),
+                                    FlowParams(pyr_scale=0.6, height=96, width=128)])
+def test_stream_farneback_matches_opencv_pair_by_pair(params):
+    frames = zooming_frames(6, (params.height, params.width))
+    expected = np.stack([farneback(a, b, params) for a, b in zip(frames[:-1], frames[1:])])
+    streamed = stream_flow(frames, params.pyr_scale, params.levels, params.winsize, params.iterations,
+                           params.poly_n, params.poly_sigma)
+    assert streamed.shape == expected.shape and streamed.dtype == np.float32
+    assert np.abs(expected).max() > 2  # real motion, not a trivially equal zero field
+    np.testing.assert_allclose(streamed, expected, rtol=0, atol=STREAM_TOLERANCE_PX)
 
 
 def test_fixed_scale_encodings_keep_speed_and_the_seeds_does_not():
@@ -95,24 +130,26 @@ def test_interrupted_run_leaves_nothing_half_written_and_resumes(tmp_path, monke
     n_frames = 2 * flow_cache.CHUNK_PAIRS + 11
     video = panning_video(tmp_path / "pan.mp4", n_frames, size=(120, 160))
     target = flow_cache.flow_cache_path(video)
-    real_farneback, calls = flow_cache.farneback, []
+    real_stream_flow, calls = flow_cache.stream_flow, []  # calls: one entry per flow field computed
 
-    def interrupted(*args):
-        if len(calls) == flow_cache.CHUNK_PAIRS + 7:  # partway through the second chunk
+    def interrupted(frames, *args):
+        if len(calls) >= flow_cache.CHUNK_PAIRS:  # while computing the second chunk
             raise KeyboardInterrupt
-        calls.append(1)
-        return real_farneback(*args)
+        calls.extend([1] * (len(frames) - 1))
+        return real_stream_flow(frames, *args)
 
-    monkeypatch.setattr(flow_cache, "farneback", interrupted)
+    monkeypatch.setattr(flow_cache, "stream_flow", interrupted)
     with pytest.raises(KeyboardInterrupt):
         video_flow(video, workers=0, progress=False)
     assert not target.exists()
-    leftovers = [path for path in target.parent.rglob("*") if path.is_file()]
-    assert [np.load(path).shape[0] for path in leftovers] == [flow_cache.CHUNK_PAIRS]  # one whole chunk, no more
-    (leftovers[0].parent / ".000001.npy.999.partial").write_bytes(b"half a chunk")  # what a killed writer leaves
+    building = target.with_name(f".{target.name}.building")
+    assert motionlab.cache.rows_built(building)[0] == flow_cache.CHUNK_PAIRS  # one whole chunk kept, no more
+    with open(building, "ab") as handle:
+        handle.write(b"half a row")  # what a writer killed mid-chunk leaves
 
     calls.clear()
-    monkeypatch.setattr(flow_cache, "farneback", lambda *args: calls.append(1) or real_farneback(*args))
+    monkeypatch.setattr(flow_cache, "stream_flow",
+                        lambda frames, *args: calls.extend([1] * (len(frames) - 1)) or real_stream_flow(frames, *args))
     resumed = video_flow(video, workers=0, progress=False)
     assert len(calls) == n_frames - 1 - flow_cache.CHUNK_PAIRS  # the saved chunk was not recomputed
     fresh = np.stack(list(iter_video_flow(video, workers=0))).astype(np.float16)

@@ -1,8 +1,10 @@
 """Video I/O: round trips keep frames, and every bad input raises a clear error naming the file."""
 
+import cv2
 import numpy as np
 import pytest
 
+from motionlab import video
 from motionlab.video import (VideoError, count_frames, iter_frames, load_labels, load_video_labels, probe_video,
                              read_frames, write_video)
 
@@ -32,6 +34,22 @@ def test_crop_resize_gray_on_the_fly(tmp_path):
     write_video(path, gradient_frames(3), fps=20)
     frames = list(iter_frames(path, crop_rows=(8, 40), size=(16, 32), gray=True, start=1))
     assert len(frames) == 2 and frames[0].shape == (16, 32) and frames[0].dtype == np.uint8
+
+
+def test_gray_from_the_luma_plane_matches_gray_from_bgr(tmp_path):
+    path = tmp_path / "colours.mp4"
+    rng = np.random.default_rng(0)
+    colours = [cv2.GaussianBlur(rng.integers(0, 256, (96, 128, 3), dtype=np.uint8), (0, 0), 3) for _ in range(4)]
+    write_video(path, colours, fps=20)
+    capture = cv2.VideoCapture(str(path))
+    assert video._decode_luma(capture), "the fast path is not taken for motionlab's own mp4 files"
+    capture.release()
+    options = dict(crop_rows=(10, 90), size=(40, 64), gray=True)
+    from_bgr = read_frames(path, **options).astype(int)
+    from_luma = read_frames(path, luma=True, **options).astype(int)
+    assert from_luma.shape == from_bgr.shape == (4, 40, 64)
+    assert np.abs(from_luma - from_bgr).mean() < 2.5 and np.abs(from_luma - from_bgr).max() <= 12
+    assert np.corrcoef(from_luma.ravel(), from_bgr.ravel())[0, 1] > 0.99
 
 
 def test_missing_file_is_named(tmp_path):

@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
                     "(N-1, height, width, 2) float16, pixels per frame. Resumes after an interrupt.")
     parser.add_argument("video", help="input video (e.g. comma.ai's train.mp4)")
     parser.add_argument("--out", required=True, help="output .npy file")
-    parser.add_argument("--workers", type=int, default=2, help="flow worker processes (0: none, all in this one)")
+    parser.add_argument("--workers", type=int, default=2, help="flow worker threads (0: none, all in the calling thread)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     defaults = FlowParams()
     for field in fields(FlowParams):

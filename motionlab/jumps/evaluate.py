@@ -36,6 +36,7 @@ METHODS = {  # method -> (fold scheme, what it is)
     "counter": ("loo", "improved counter: motion crop, 16-frame windows, per-frame sigmoid, peaks + refractory"),
     "counter_fullframe": ("pairs", "ablation: improved counter on the whole frame instead of the motion crop"),
     "counter_realonly": ("pairs", "ablation: improved counter trained without synthetic clips"),
+    "counter_noside": ("loo", "ablation: improved counter trained without the side-view synthetic clips"),
     "seed_gray": ("pairs", "seed model, grayscale 4x128x128, softmax > 0.5"),
     "seed_rgb": ("pairs", "seed model, RGB 4x128x128, softmax > 0.8"),
     "seed_flow": ("pairs", "seed model, Farneback flow 3x128x128x2, softmax > 0.8"),
@@ -218,12 +219,13 @@ def seed_threshold_table(results: dict, thresholds=(0.3, 0.5, 0.8), root: str | 
     return pd.DataFrame(rows).T.round(3) if rows else pd.DataFrame()
 
 
-def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period", "beat tracking, tightness 4"),
+def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period", "beat tracking, tightness 4",
+                                        "beat tracking, tightness 4, stride check"),
                    root: str | os.PathLike = JUMPROPE_DIR) -> pd.DataFrame:
-    """Return MAE, OBO, precision, recall of the counter and its ablations (whole frame, no synthetic clips) under
-    the same counting rules, from their saved held-out probabilities."""
+    """Return MAE, OBO, precision, recall of the counter and its ablations (no side views, whole frame, no
+    synthetic clips) under the same counting rules, from their saved held-out probabilities."""
     rows = {}
-    for method in ("counter", "counter_fullframe", "counter_realonly"):
+    for method in ("counter", "counter_noside", "counter_fullframe", "counter_realonly"):
         if method in results["methods"]:
             summaries = postprocessing_table(results, method, root)[1]
             for rule in rules:
@@ -284,6 +286,8 @@ def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, s
             extra = [] if method in ("counter_realonly", "classical", "cadence") else synthetic
             if method.startswith("seed_"):
                 extra = synthetic[:SEED_SYNTH_CLIPS]
+            if method == "counter_noside":
+                extra = synthetic[:synth]
             train = [clip for clip in real if clip.name not in names] + extra
             print(f"{method}: held out {sorted(names)}, training on {len(train)} clips", flush=True)
             entry["clips"].update(predict_fold(method, train, held_out, epochs.get(method, 1)))

@@ -16,10 +16,11 @@ from .scene import (GROUND_PERIOD_M, MIP_COUNT, SHADOW_PERIOD_M, SHADOW_TEXEL_M,
                     TEXEL_V_M, draw_style, ground_mips, hood_layer, shadow_texture, sky_panorama)
 from .traces import random_speed_trace
 
-RENDER_VERSION = 1  # bump when the renderer or the traces change, so stale renders in data/synth are not reused
+RENDER_VERSION = 2  # bump when the renderer or the traces change, so stale renders in data/synth are not reused
 WIDTH, HEIGHT = 640, 480  # frame size of comma.ai's dashcam, pixels
 FPS = 20.0  # comma.ai's frame rate, frames/s
 FARTHEST_GROUND_M = 400.0  # ground beyond this distance (m) is left to the sky strip's haze
+MAX_HEADING_RAD = 0.35  # the road turns at most this far from its overall direction (the projection assumes small angles)
 CURVE_STEP_M = 0.5  # resolution of the road's centre line, m
 SENSOR_NOISE = 4  # amplitude of per-pixel sensor noise, grey levels
 NOISE_BANK = 12  # sensor-noise images drawn once per video; each frame adds one and subtracts another
@@ -35,6 +36,8 @@ def _road_centre_line(style, rng: np.random.Generator, length_m: float):
         wavelength = rng.uniform(150, 900)
         curvature += style.curviness * rng.normal() * np.sin(2 * np.pi * d / wavelength + rng.uniform(0, 6.3))
     heading = np.cumsum(curvature) * CURVE_STEP_M
+    heading -= heading.mean()  # the bends wind around one overall direction
+    heading *= min(1.0, MAX_HEADING_RAD / max(np.abs(heading).max(), 1e-9))
     lateral = np.cumsum(np.sin(heading)) * CURVE_STEP_M
     return d, lateral, heading
 

@@ -19,6 +19,12 @@ DASH_PERIOD_M = 12.0  # lane dash plus gap, m (US: 10 ft dash, 30 ft gap)
 DASH_LENGTH_M = 3.0  # painted part of a lane dash, m
 LINE_WIDTH_M = 0.15  # painted line width, m
 MIP_COUNT = 8  # blur levels of the ground texture for far, squeezed rows
+# One car, one camera mount, as in the comma.ai data (train and test videos come from the same car): the
+# geometry that turns flow in pixels into metres is fixed, apart from the ride height changing with the load.
+CAMERA_HEIGHT_M = 1.35  # lens above the road, m
+RIDE_HEIGHT_SPREAD = 0.01  # per drive, the camera height varies by up to this fraction
+FOCAL_PER_WIDTH = 0.84  # focal length, in frame widths (about 62 degrees horizontal field of view)
+HORIZON_PER_HEIGHT = 0.445  # the flat road's horizon, fraction of frame height from the top
 
 SCENE_KINDS = ("highway", "suburban", "city")
 
@@ -82,9 +88,9 @@ def draw_style(rng: np.random.Generator, width: int, height: int) -> SceneStyle:
         ego_lane=int(rng.integers(0, lanes_ours)),
         lanes_oncoming=lanes_ours if kind != "city" else int(rng.integers(1, 3)),
         median_m=rng.uniform(4.0, 12.0) if kind == "highway" else 0.0,
-        camera_height_m=rng.uniform(1.2, 1.5),
-        focal_px=width * rng.uniform(0.78, 0.9),
-        horizon_px=height * rng.uniform(0.42, 0.47),
+        camera_height_m=CAMERA_HEIGHT_M * rng.uniform(1 - RIDE_HEIGHT_SPREAD, 1 + RIDE_HEIGHT_SPREAD),
+        focal_px=width * FOCAL_PER_WIDTH,
+        horizon_px=height * HORIZON_PER_HEIGHT,
         asphalt_bgr=(gray + tint, gray, gray - tint),
         verge_bgr=verge,
         sky_top_bgr=sky_top,
