@@ -236,7 +236,8 @@ def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period",
 def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
     """Return ({method: {clip: score}}, {method: summary}) for every saved method; "counter" is scored with the
     rule its fold's model chose on synthetic speed steps (older results: the nested choice on the other real
-    clips), "counter_nested" with the nested choice and "counter_cli_rule" with the `count` command's rule."""
+    clips), "counter_nested" with the nested choice, "counter_cli_rule" and the ablations with the `count`
+    command's rule."""
     from .counting import COUNT_RULE
 
     scores_by_method, summaries = {}, {}
@@ -249,6 +250,11 @@ def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict,
                 labels = {c: load_jump_labels(Path(root) / "speed_annotations" / f"{c}.npy") for c in variants[rule]}
                 scores = {c: score_clip(found, labels[c]) for c, found in variants[rule].items()}
                 scores_by_method[name], summaries[name] = scores, summarise(list(scores.values()))
+        elif method.startswith("counter_"):  # ablations: the `count` command's rule on their probabilities
+            variants = postprocessing_table(results, method, root)[0]
+            labels = {c: load_jump_labels(Path(root) / "speed_annotations" / f"{c}.npy") for c in variants[COUNT_RULE]}
+            scores = {c: score_clip(found, labels[c]) for c, found in variants[COUNT_RULE].items()}
+            scores_by_method[method], summaries[method] = scores, summarise(list(scores.values()))
         else:
             scores_by_method[method], summaries[method] = score_method(results, method, root)
     return scores_by_method, summaries
