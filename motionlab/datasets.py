@@ -16,6 +16,7 @@ TRAIN_SEEDS = tuple(range(1, 41))  # scenes and traces the models train on: many
 VALIDATION_SEEDS = (41, 42)  # whole drives for early stopping and choosing the smoothing window
 TEST_SEEDS = (101, 102, 103)  # scenes never used in training: the held-out score
 TEST_FIRST_SEGMENTS = ("highway", "city", "crawl")  # each held-out drive starts differently, all reach full stops
+SELECTION_SEEDS = (201, 202, 203)  # unseen scenes, drawn like the test drives, that choose the shipped model
 FRAMES_PER_TRAINING_DRIVE = 800  # 40 s at 20 fps
 FRAMES_PER_DRIVE = 2400  # held-out drives: 2 minutes at 20 fps
 FAST_FRAMES_PER_DRIVE = 240  # with MOTIONLAB_FAST=1: 12 seconds
@@ -62,6 +63,12 @@ def validation_drives(n_frames: int | None = None) -> list[Drive]:
 def test_drives(n_frames: int | None = None) -> list[Drive]:
     """Return the held-out synthetic drives (TEST_SEEDS: unseen scenes; highway, stop-and-go, full stops)."""
     pairs = list(zip(TEST_SEEDS, TEST_FIRST_SEGMENTS))[: 1 if FAST else None]
+    return [synthetic_drive(seed, n_frames, first) for seed, first in pairs]
+
+
+def selection_drives(n_frames: int | None = None) -> list[Drive]:
+    """Return the drives that choose which trained model ships and its smoothing (SELECTION_SEEDS, test-like)."""
+    pairs = list(zip(SELECTION_SEEDS, TEST_FIRST_SEGMENTS))[: 1 if FAST else None]
     return [synthetic_drive(seed, n_frames, first) for seed, first in pairs]
 
 

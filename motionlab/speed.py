@@ -15,7 +15,7 @@ from .speed_eval import predict_flow_stream, smooth
 from .video import probe_video, save_labels
 
 DEFAULT_MODEL = MODELS_DIR / "speed_flow_cnn.keras"  # the shipped model (models/README.md says how it was made)
-SMOOTHING_PAIRS = 25  # centred moving average over this many pairs (1.25 s), chosen on the validation drives
+SMOOTHING_PAIRS = 41  # centred moving average over this many pairs, chosen with the model on the selection drives
 
 
 def load_speed_model(path: str | os.PathLike = DEFAULT_MODEL):

@@ -14,6 +14,8 @@ from .frames import extract_frames
 
 SEED_INPUT = "seed_hsv"  # the seed's input: flow as HSV->RGB, magnitude min-max normalised per frame, (66, 220, 3)
 RAW_INPUT = "raw"  # raw flow at a fixed scale, `context` consecutive fields stacked, (66, 220, 2 * context)
+BALANCE_BIN_MPS = 2.5  # speed-balanced sampling: pairs are counted in speed bins this wide, m/s
+BALANCE_POWER = 0.5  # ... and drawn with probability proportional to (pairs in their bin) ** -BALANCE_POWER
 
 
 def pair_speeds(frame_speeds: np.ndarray) -> np.ndarray:
@@ -83,19 +85,31 @@ def model_inputs(arrays: DriveArrays, pairs: np.ndarray, kind: str = RAW_INPUT, 
     return fields.transpose(0, 2, 3, 1, 4).reshape(batch, height, width, 2 * context)
 
 
+def balanced_sampling(speeds_mps: np.ndarray) -> np.ndarray:
+    """Return each pair's probability of being drawn, (N,) float64 summing to 1: rare speeds drawn more often."""
+    bins = np.floor(np.asarray(speeds_mps) / BALANCE_BIN_MPS).astype(int)
+    counts = np.bincount(bins - bins.min())[bins - bins.min()]
+    weights = counts.astype(np.float64) ** -BALANCE_POWER
+    return weights / weights.sum()
+
+
 class SpeedBatches(keras.utils.PyDataset):
     """Batches of (model input, pair speed m/s) drawn from whole drives, shuffled each epoch if training."""
 
     def __init__(self, drives: list[DriveArrays], kind: str = RAW_INPUT, context: int = 3, batch_size: int = 32,
-                 shuffle: bool = False, flip: bool = False, steps: int | None = None, seed: int = 0, **kwargs):
+                 shuffle: bool = False, flip: bool = False, steps: int | None = None, seed: int = 0,
+                 balance: bool = False, **kwargs):
         super().__init__(**kwargs)
         if not drives:
             raise ValueError("need at least one drive")
+        if balance and not shuffle:
+            raise ValueError("speed-balanced sampling is for training batches (shuffle=True)")
         self.drives, self.kind, self.context, self.batch_size = drives, kind, context, batch_size
         self.shuffle, self.flip, self.steps = shuffle, flip, steps
         self.rng = np.random.default_rng(seed)
         self.index = np.concatenate([np.stack([np.full(len(d.speeds), i), np.arange(len(d.speeds))], 1)
                                      for i, d in enumerate(drives)])  # (pairs, 2): drive number, pair number
+        self.sampling = balanced_sampling(np.concatenate([d.speeds for d in drives])) if balance else None
         self.on_epoch_end()
 
     def __len__(self) -> int:
@@ -104,8 +118,11 @@ class SpeedBatches(keras.utils.PyDataset):
         return min(full, self.steps) if self.steps else full
 
     def on_epoch_end(self) -> None:
-        """Reshuffle the pairs (training only)."""
-        self.order = self.rng.permutation(len(self.index)) if self.shuffle else np.arange(len(self.index))
+        """Reshuffle the pairs (training only); speed-balanced sampling draws them with replacement instead."""
+        if self.sampling is not None:
+            self.order = self.rng.choice(len(self.index), len(self.index), p=self.sampling)
+        else:
+            self.order = self.rng.permutation(len(self.index)) if self.shuffle else np.arange(len(self.index))
 
     def __getitem__(self, batch: int):
         """Return (inputs, speeds): inputs as model_inputs, speeds (B,) float32 m/s."""

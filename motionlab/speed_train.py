@@ -23,8 +23,8 @@ def build_model(kind: str, context: int = 3, road_crop: bool = False) -> keras.M
 
 def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], out_path: str | os.PathLike,
                       kind: str = RAW_INPUT, context: int = 3, flip: bool = False, road_crop: bool = False,
-                      epochs: int = 30,
-                      steps_per_epoch: int | None = None, seed: int = 0, verbose: int = 2):
+                      balance: bool = False, epochs: int = 30, steps_per_epoch: int | None = None, seed: int = 0,
+                      verbose: int = 2):
     """Train a speed model on whole training drives, keep the weights with the best validation MSE; return (model, history).
 
     The model is saved to out_path (.keras) whenever the validation loss improves; training stops early when it
@@ -37,7 +37,7 @@ def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], o
     out_path.parent.mkdir(parents=True, exist_ok=True)
     model = build_model(kind, context, road_crop)
     train_batches = SpeedBatches(train, kind, context, BATCH_SIZE, shuffle=True, flip=flip, steps=steps_per_epoch,
-                                 seed=seed)
+                                 seed=seed, balance=balance)
     validation_batches = SpeedBatches(validation, kind, context, 128)
     partial = out_path.with_name(f".{out_path.stem}.partial.keras")
     callbacks = [

@@ -1,5 +1,6 @@
 """The speed regressor: trains a step, writes one speed per frame for any video, reads the shipped model right."""
 
+import json
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import pytest
 from motionlab.cache import MODELS_DIR
 from motionlab.datasets import Drive
 from motionlab.speed_data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches, frame_speeds_from_pairs
+from motionlab.speed import SMOOTHING_PAIRS
 from motionlab.speed_train import train_speed_model
 from motionlab.video import load_labels
 
@@ -37,6 +39,22 @@ def test_mirrored_raw_input_negates_sideways_flow(tiny_drive):
     mirrored = model_inputs(tiny_drive, np.array([5]), RAW_INPUT, 1, flip=np.array([True]))
     assert np.allclose(mirrored[0, :, ::-1, 0], -plain[0, :, :, 0]) and np.allclose(mirrored[0, :, ::-1, 1],
                                                                                      plain[0, :, :, 1])
+
+
+def test_speed_balanced_sampling_draws_rare_speeds_more_often():
+    speeds = np.concatenate([np.full(900, 10.0), np.full(100, 30.0)])  # fast driving is rare
+    drive = DriveArrays("skewed", np.zeros((1000, 66, 220, 2), np.float16), speeds.astype(np.float32))
+    batches = SpeedBatches([drive], RAW_INPUT, 1, batch_size=100, shuffle=True, balance=True, seed=1)
+    drawn = np.concatenate([batches[i][1] for i in range(len(batches))])
+    assert len(drawn) == 1000
+    assert 0.2 < np.mean(drawn == 30.0) < 0.3  # 100 / sqrt(100) against 900 / sqrt(900): 25 %, not 10 %
+    with pytest.raises(ValueError, match="training"):
+        SpeedBatches([drive], RAW_INPUT, 1, balance=True)
+
+
+def test_shipped_smoothing_is_the_one_chosen_with_the_shipped_model():
+    results = json.loads((MODELS_DIR / "speed_results.json").read_text())
+    assert results["shipped"]["smoothing_window"] == SMOOTHING_PAIRS
 
 
 def test_frame_speeds_from_pairs_gives_one_per_frame():
