@@ -1,16 +1,18 @@
 """Whole-video flow: one sequential decode pass, Farneback in worker threads, a resumable cache keyed by parameters.
 
 The calling thread decodes, crops and grays each frame once, cuts the stream into chunks of CHUNK_PAIRS pairs
-(consecutive chunks share their boundary frame) and hands them to a pool of worker threads, which resize the
-frames to the flow size and compute the flow (resizing is a third of the decoding thread's work otherwise). Threads, not
-processes: decoding (OpenCV) and Farneback (motionlab.farneback, compiled with nogil) release Python's lock, so
-threads keep both cores busy without each worker process paying ~0.5 CPU-s to start and import, and without
-copying frames between processes (benchmarks/bench_flow.py measures both). Nothing is forked, so OpenCV's own
-threads cannot deadlock a child.
+(consecutive chunks share their boundary frame) and hands them to a pool of workers, which resize the frames to
+the flow size and compute the flow. Workers are threads by default: decoding (OpenCV) and Farneback
+(motionlab.farneback, compiled with nogil) release Python's lock, so threads keep both cores busy without each
+worker process paying ~0.5 CPU-s to start and import, and without copying frames between processes
+(benchmarks/bench_flow.py measures both: 10.0x against 6.0x the seed's pipeline with OpenCV's Farneback).
+processes=True uses worker processes started with the spawn method instead (never fork: a child forked once
+OpenCV runs its threads can deadlock).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -63,10 +65,27 @@ def _frame_chunks(frames_gray: Iterable[np.ndarray], source: str,
         raise VideoError(f"{source}: has {found}; optical flow needs at least 2 frames")
 
 
-def _map_chunks(chunks: Iterable[list[np.ndarray]], params: FlowParams, workers: int, dtype) -> Iterator[np.ndarray]:
-    """Yield the flow of each chunk in order, computed by `workers` threads (0: in the calling thread)."""
+def _single_opencv_thread() -> None:
+    """Keep a worker process to one OpenCV thread: the pool is the parallelism."""
+    cv2.setNumThreads(1)
+
+
+def _map_chunks(chunks: Iterable[list[np.ndarray]], params: FlowParams, workers: int, dtype,
+                processes: bool = False) -> Iterator[np.ndarray]:
+    """Yield the flow of each chunk in order, computed by `workers` threads (0: in the calling thread), or by
+    `workers` processes started with the spawn method (forking once OpenCV runs its threads can deadlock)."""
     if workers < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
+    if processes and workers:
+        with multiprocessing.get_context("spawn").Pool(workers, initializer=_single_opencv_thread) as pool:
+            pending = deque()
+            for chunk in chunks:
+                pending.append(pool.apply_async(_chunk_flow, (chunk, params, dtype)))
+                if len(pending) >= workers * QUEUED_PER_WORKER:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+        return
     if workers == 0:
         for chunk in chunks:
             yield _chunk_flow(chunk, params, dtype)
@@ -104,17 +123,18 @@ def iter_flow(frames_bgr: Iterable[np.ndarray], params: FlowParams = FlowParams(
 
 
 def iter_video_flow(video_path: str | os.PathLike, params: FlowParams = FlowParams(),
-                    workers: int = 2) -> Iterator[np.ndarray]:
+                    workers: int = 2, processes: bool = False) -> Iterator[np.ndarray]:
     """Yield flow[i], from frame i to frame i+1 of a video, in order: (height, width, 2) float32 pixels per frame.
 
     One sequential decode pass, nothing cached (for arbitrary videos). Raises VideoError for fewer than 2 frames.
     """
     chunks = _frame_chunks(_video_crops_gray(video_path, params), str(video_path))
-    for flows in _map_chunks(chunks, params, workers, np.float32):
+    for flows in _map_chunks(chunks, params, workers, np.float32, processes):
         yield from flows
 
 
-def _build(target: Path, video_path, params: FlowParams, workers: int, progress: bool) -> np.ndarray:
+def _build(target: Path, video_path, params: FlowParams, workers: int, progress: bool,
+           processes: bool = False) -> np.ndarray:
     """Build the (N-1, height, width, 2) float16 flow file `target` resumably, and return it memory-mapped."""
     pairs_estimate = max(probe_video(video_path).frame_count - 1, 1)  # the header's count, for the progress bar
 
@@ -124,7 +144,7 @@ def _build(target: Path, video_path, params: FlowParams, workers: int, progress:
         bar = tqdm(total=max(pairs_estimate, start_pair), initial=start_pair, unit="pair",
                    desc=f"flow {Path(video_path).name}", disable=not progress)
         with bar:
-            for flows in _map_chunks(chunks, params, workers, CACHE_DTYPE):
+            for flows in _map_chunks(chunks, params, workers, CACHE_DTYPE, processes):
                 bar.update(len(flows))
                 yield flows
 
@@ -137,18 +157,18 @@ def flow_cache_path(video_path: str | os.PathLike, params: FlowParams = FlowPara
 
 
 def video_flow(video_path: str | os.PathLike, params: FlowParams = FlowParams(), workers: int = 2,
-               progress: bool = True) -> np.ndarray:
+               progress: bool = True, processes: bool = False) -> np.ndarray:
     """Return flow[i] from frame i to i+1 of a video, (N-1, height, width, 2) float16 px/frame, memory-mapped.
 
     Read from the cache if this file and these parameters were computed before; otherwise computed in one decode
     pass over `workers` threads and cached atomically, resuming after the last complete chunk of an interrupt.
     """
     probe_video(video_path)  # a clear VideoError for a missing or unreadable file, before any key is made
-    return _build(flow_cache_path(video_path, params), video_path, params, workers, progress)
+    return _build(flow_cache_path(video_path, params), video_path, params, workers, progress, processes)
 
 
 def write_video_flow(video_path: str | os.PathLike, out_path: str | os.PathLike, params: FlowParams = FlowParams(),
-                     workers: int = 2, progress: bool = True) -> Path:
+                     workers: int = 2, progress: bool = True, processes: bool = False) -> Path:
     """Write a video's N-1 flow fields to out_path (.npy, (N-1, height, width, 2) float16 px/frame) and return it.
 
     Built resumably beside out_path under a name keyed by the file and parameters, then renamed into place.
@@ -159,7 +179,7 @@ def write_video_flow(video_path: str | os.PathLike, out_path: str | os.PathLike,
     probe_video(video_path)
     key = cache_key(source=file_fingerprint(video_path), gray=GRAY_SOURCE, **params.as_dict())
     building = out_path.with_name(f".{out_path.stem}-{key}.npy")
-    flow = _build(building, video_path, params, workers, progress)
+    flow = _build(building, video_path, params, workers, progress, processes)
     del flow  # release the memory map before the rename
     os.replace(building, out_path)
     return out_path

@@ -69,6 +69,8 @@ def test_worker_threads_give_the_same_flow_as_the_calling_thread(tmp_path):
     alone = np.stack(list(iter_video_flow(video, workers=0)))
     pooled = np.stack(list(iter_video_flow(video, workers=2)))
     np.testing.assert_array_equal(alone, pooled)
+    spawned = np.stack(list(iter_video_flow(video, workers=2, processes=True)))  # the spawn-process option
+    np.testing.assert_array_equal(alone, spawned)
     frames = flow_cache.to_flow_size(np.stack(list(flow_cache._video_crops_gray(video, FlowParams()))), FlowParams())
     pair_by_pair = np.stack([farneback(a, b) for a, b in zip(frames[:-1], frames[1:])])  # OpenCV, a pair at a time
     np.testing.assert_allclose(pooled, pair_by_pair, rtol=0, atol=STREAM_TOLERANCE_PX)

@@ -16,6 +16,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("video", help="input video (e.g. comma.ai's train.mp4)")
     parser.add_argument("--out", required=True, help="output .npy file")
     parser.add_argument("--workers", type=int, default=2, help="flow worker threads (0: none, all in the calling thread)")
+    parser.add_argument("--processes", action="store_true",
+                        help="spawned worker processes instead of threads (slower: each imports and starts alone)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     defaults = FlowParams()
     for field in fields(FlowParams):
@@ -32,7 +34,8 @@ def run(args) -> int:
     from ..flow import FlowParams, write_video_flow
 
     params = FlowParams(**{field.name: getattr(args, field.name) for field in fields(FlowParams)})
-    out = write_video_flow(args.video, args.out, params, workers=args.workers, progress=not args.quiet)
+    out = write_video_flow(args.video, args.out, params, workers=args.workers, progress=not args.quiet,
+                           processes=args.processes)
     flow = np.load(out, mmap_mode="r")
     print(f"wrote {out}: {flow.shape[0]} flow fields of {flow.shape[1]}x{flow.shape[2]}, float16 pixels per frame")
     return 0
