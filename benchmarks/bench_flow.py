@@ -131,7 +131,7 @@ def main() -> None:
     """Render the video, time both pipelines and print their throughputs and ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=1200, help="frames of the synthetic video (20 fps)")
-    parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker threads")
     parser.add_argument("--seed", type=int, default=0, help="synthetic scene seed")
     args = parser.parse_args()
     from motionlab.synth.dashcam import render_dashcam

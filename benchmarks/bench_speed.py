@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=2400, help="frames of the video motionlab reads (20 fps)")
     parser.add_argument("--seed-frames", type=int, default=300, help="frames the (slow) seed approach reads")
-    parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker threads")
     args = parser.parse_args()
     from motionlab.speed import load_speed_model, predict_video_speeds
     from motionlab.speed_models import seed_speed_model

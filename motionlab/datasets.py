@@ -60,16 +60,20 @@ def validation_drives(n_frames: int | None = None) -> list[Drive]:
     return [synthetic_drive(seed, n_frames or (None if FAST else FRAMES_PER_TRAINING_DRIVE)) for seed in seeds]
 
 
+def _long_drives(seeds: tuple[int, ...], n_frames: int | None) -> list[Drive]:
+    """Return two-minute drives of these seeds, each starting with the next of TEST_FIRST_SEGMENTS (one if FAST)."""
+    pairs = list(zip(seeds, TEST_FIRST_SEGMENTS))[: 1 if FAST else None]
+    return [synthetic_drive(seed, n_frames, first) for seed, first in pairs]
+
+
 def test_drives(n_frames: int | None = None) -> list[Drive]:
     """Return the held-out synthetic drives (TEST_SEEDS: unseen scenes; highway, stop-and-go, full stops)."""
-    pairs = list(zip(TEST_SEEDS, TEST_FIRST_SEGMENTS))[: 1 if FAST else None]
-    return [synthetic_drive(seed, n_frames, first) for seed, first in pairs]
+    return _long_drives(TEST_SEEDS, n_frames)
 
 
 def selection_drives(n_frames: int | None = None) -> list[Drive]:
     """Return the drives that choose which trained model ships and its smoothing (SELECTION_SEEDS, test-like)."""
-    pairs = list(zip(SELECTION_SEEDS, TEST_FIRST_SEGMENTS))[: 1 if FAST else None]
-    return [synthetic_drive(seed, n_frames, first) for seed, first in pairs]
+    return _long_drives(SELECTION_SEEDS, n_frames)
 
 
 def comma_ai_drive(data_dir: str | os.PathLike = DATA_DIR) -> Drive | None:

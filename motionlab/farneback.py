@@ -3,9 +3,10 @@
 cv2.calcOpticalFlowFarneback expands both images of every pair into local quadratic polynomials, so along a
 video each frame is expanded twice. This module is the same algorithm as OpenCV 4's CPU code (optflowgf.cpp,
 box-filter variant, flags=0: pyramid, polynomial expansion, matrix update, blur and solve), written so that
-every frame's expansion is kept and reused by the next pair, and so that a chunk of pairs is updated and solved
-in whole-array NumPy steps. Its flow matches cv2.calcOpticalFlowFarneback to within about 1e-3 pixels
-(tests/test_flow.py compares them); it is about twice as fast on a video.
+every frame's expansion is kept and reused by the next pair, compiled with Numba (nogil, so worker threads run in
+parallel) apart from the separable filters, which are OpenCV's. Its flow matches cv2.calcOpticalFlowFarneback to
+within 1e-3 pixels (tests/test_flow.py compares them); on one core here it took 1.85 ms a pair at 66x220
+against OpenCV's 2.37 ms.
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ DETERMINANT_FLOOR = 1e-3  # added to the 2x2 system's determinant before inverti
 
 @dataclass(frozen=True)
 class Level:
-    """One pyramid level: its scale and size, and the Gaussian that smooths the image before resizing to it."""
+    """One pyramid level: its size, and the Gaussian that smooths the image before resizing to it."""
 
-    scale: float  # fraction of the full image size
     height: int  # pixels
     width: int  # pixels
     blur_size: int  # Gaussian kernel side, pixels (odd)
@@ -46,7 +46,7 @@ def pyramid_levels(height: int, width: int, pyr_scale: float, levels: int) -> li
         scale = pyr_scale ** k
         sigma = (1 / scale - 1) * 0.5
         size = max(int(np.round(sigma * 5)) | 1, 3)
-        result.append(Level(scale, int(np.round(height * scale)), int(np.round(width * scale)), size, sigma))
+        result.append(Level(int(np.round(height * scale)), int(np.round(width * scale)), size, sigma))
     return result
 
 
@@ -116,11 +116,11 @@ def expand_frame(gray: np.ndarray, levels: list[Level], poly_n: int, poly_sigma:
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _update_matrices(r0, r1, flow, matrices, row_from, row_to):  # pragma: no cover (compiled)
-    """Fill rows row_from..row_to-1 of matrices (H, W, 5) float32 with each pixel's system, as OpenCV does."""
+def _update_matrices(r0, r1, flow, matrices):  # pragma: no cover (compiled)
+    """Fill matrices (H, W, 5) float32 with each pixel's system for the current flow, as OpenCV does."""
     height, width = flow.shape[0], flow.shape[1]
     border = np.array(BORDER_WEIGHTS, np.float32)
-    for y in range(row_from, row_to):
+    for y in range(height):
         for x in range(width):
             dx, dy = flow[y, x, 0], flow[y, x, 1]
             fx, fy = np.float32(x) + dx, np.float32(y) + dy
@@ -186,7 +186,6 @@ def _update_flow(r0, r1, flow, matrices, block_size, update_matrices):  # pragma
         source = rows[min(y, height - 1)]
         for j in range(width * 5):
             column[j] += source[j]
-    solved = np.empty((height, width, 2), np.float32)
     for y in range(height):
         added, removed = rows[min(y + m, height - 1)], rows[max(y - m - 1, 0)]
         for j in range(width * 5):
@@ -211,11 +210,10 @@ def _update_flow(r0, r1, flow, matrices, block_size, update_matrices):  # pragma
             s4 += padded[entering + 4] - padded[leaving + 4]
             g11, g12, g22, h1, h2 = s0 * scale, s1 * scale, s2 * scale, s3 * scale, s4 * scale
             inverse_determinant = 1.0 / (g11 * g22 - g12 * g12 + DETERMINANT_FLOOR)
-            solved[y, x, 0] = (g11 * h2 - g12 * h1) * inverse_determinant
-            solved[y, x, 1] = (g22 * h1 - g12 * h2) * inverse_determinant
-    flow[:] = solved
+            flow[y, x, 0] = (g11 * h2 - g12 * h1) * inverse_determinant  # the blur reads matrices, not flow
+            flow[y, x, 1] = (g22 * h1 - g12 * h2) * inverse_determinant
     if update_matrices:
-        _update_matrices(r0, r1, flow, matrices, 0, height)
+        _update_matrices(r0, r1, flow, matrices)
 
 
 def flow_between(first: list[np.ndarray], second: list[np.ndarray], levels: list[Level], pyr_scale: float,
@@ -229,7 +227,7 @@ def flow_between(first: list[np.ndarray], second: list[np.ndarray], levels: list
             flow = cv2.resize(flow, (level.width, level.height), interpolation=cv2.INTER_LINEAR)
             flow *= np.float32(1 / pyr_scale)
         matrices = np.empty(r0.shape, np.float32)
-        _update_matrices(r0, r1, flow, matrices, 0, level.height)
+        _update_matrices(r0, r1, flow, matrices)
         for iteration in range(iterations):
             _update_flow(r0, r1, flow, matrices, winsize, iteration < iterations - 1)
     return flow

@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -76,24 +76,17 @@ def _map_chunks(chunks: Iterable[list[np.ndarray]], params: FlowParams, workers:
     `workers` processes started with the spawn method (forking once OpenCV runs its threads can deadlock)."""
     if workers < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
-    if processes and workers:
-        with multiprocessing.get_context("spawn").Pool(workers, initializer=_single_opencv_thread) as pool:
-            pending = deque()
-            for chunk in chunks:
-                pending.append(pool.apply_async(_chunk_flow, (chunk, params, dtype)))
-                if len(pending) >= workers * QUEUED_PER_WORKER:
-                    yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
-        return
     if workers == 0:
         for chunk in chunks:
             yield _chunk_flow(chunk, params, dtype)
         return
+    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_single_opencv_thread) if processes
+            else ThreadPoolExecutor(workers, thread_name_prefix="flow"))
     previous_threads = cv2.getNumThreads()
     cv2.setNumThreads(1)  # the pool is the parallelism; OpenCV's own threads would only compete with it
     try:
-        with ThreadPoolExecutor(workers, thread_name_prefix="flow") as pool:
+        with pool:
             pending = deque()
             for chunk in chunks:
                 pending.append(pool.submit(_chunk_flow, chunk, params, dtype))

@@ -233,6 +233,13 @@ def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period",
     return pd.DataFrame(rows).T.round(3)
 
 
+def _score_real(found: dict, root: str | os.PathLike) -> tuple[dict, dict]:
+    """Return ({clip: score}, summary) of jump frames found per real clip, {name: frames}, against its labels."""
+    scores = {name: score_clip(frames, load_jump_labels(Path(root) / "speed_annotations" / f"{name}.npy"))
+              for name, frames in found.items()}
+    return scores, summarise(list(scores.values()))
+
+
 def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
     """Return ({method: {clip: score}}, {method: summary}) for every saved method; "counter" is scored with the
     rule its fold's model chose on synthetic speed steps (older results: the nested choice on the other real
@@ -247,14 +254,10 @@ def report(results: dict, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict,
             headline = SYNTHETIC_CHOICE if SYNTHETIC_CHOICE in variants else "nested choice"
             for name, rule in (("counter", headline), ("counter_nested", "nested choice"),
                                ("counter_cli_rule", COUNT_RULE)):
-                labels = {c: load_jump_labels(Path(root) / "speed_annotations" / f"{c}.npy") for c in variants[rule]}
-                scores = {c: score_clip(found, labels[c]) for c, found in variants[rule].items()}
-                scores_by_method[name], summaries[name] = scores, summarise(list(scores.values()))
+                scores_by_method[name], summaries[name] = _score_real(variants[rule], root)
         elif method.startswith("counter_"):  # ablations: the `count` command's rule on their probabilities
             variants = postprocessing_table(results, method, root)[0]
-            labels = {c: load_jump_labels(Path(root) / "speed_annotations" / f"{c}.npy") for c in variants[COUNT_RULE]}
-            scores = {c: score_clip(found, labels[c]) for c, found in variants[COUNT_RULE].items()}
-            scores_by_method[method], summaries[method] = scores, summarise(list(scores.values()))
+            scores_by_method[method], summaries[method] = _score_real(variants[COUNT_RULE], root)
         else:
             scores_by_method[method], summaries[method] = score_method(results, method, root)
     return scores_by_method, summaries

@@ -10,7 +10,6 @@ from .scene import SceneStyle
 NEAREST_M = 1.6  # objects closer than this (m ahead of the camera) are behind the windshield's view
 FARTHEST_M = 180.0  # objects farther than this (m) are too small to draw
 WINDOW_FARTHEST_M = 70.0  # facade windows are drawn up to this distance, m
-MAX_PIXEL = 100_000  # projected coordinates are clipped to +-this before drawing (OpenCV takes 32-bit ints), pixels
 
 # kind -> (relative frequency per style kind highway/suburban/city)
 KIND_WEIGHTS = {
@@ -76,7 +75,7 @@ class Camera:
 
 def _quad(image, xs, ys, color):
     """Fill the convex polygon with corners (xs, ys) in pixels."""
-    points = np.round(np.clip(np.stack([xs, ys], axis=-1), -MAX_PIXEL, MAX_PIXEL) * 4).astype(np.int32)
+    points = np.round(np.stack([xs, ys], axis=-1) * 4).astype(np.int32)
     cv2.fillConvexPoly(image, points, tuple(float(c) for c in color), lineType=cv2.LINE_AA, shift=2)
 
 
@@ -116,8 +115,8 @@ def _draw_tree(image, camera, ahead, u, size, color):
     """Draw a trunk and a two-tone canopy."""
     _draw_box(image, camera, ahead, u, 0.18 * size, 0.0, 2.5 * size, (40, 60, 80))
     x, y = camera.project(np.array([ahead]), np.array([u]), np.array([4.2 * size]))
-    radius = int(np.clip(camera.f * 2.2 * size / ahead, 1, MAX_PIXEL))
-    center = (int(np.clip(x[0], -MAX_PIXEL, MAX_PIXEL)), int(np.clip(y[0], -MAX_PIXEL, MAX_PIXEL)))
+    radius = max(1, int(camera.f * 2.2 * size / ahead))
+    center = (int(x[0]), int(y[0]))
     cv2.ellipse(image, center, (radius, int(radius * 1.15)), 0, 0, 360, tuple(float(c) * 0.7 for c in color), -1)
     cv2.ellipse(image, (center[0] - radius // 4, center[1] - radius // 4), (radius * 3 // 4, radius * 3 // 4), 0, 0,
                 360, tuple(float(c) for c in color), -1)
