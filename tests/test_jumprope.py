@@ -5,12 +5,14 @@ import os
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
 from motionlab.jumps.counting import (COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period,
                                      track_jumps)
 from motionlab.jumps.data import load_jump_labels
+from motionlab.jumps.evaluate import load_results, save_fold
 from motionlab.jumps.metrics import score_clip, summarise
 from motionlab.synth.jumprope import JumpropeRenderer, render_jumprope
 from motionlab.video import VideoError, count_frames, write_video
@@ -54,9 +56,10 @@ def test_side_view_keeps_the_jumps_and_changes_the_picture():
 
 def test_stride_check_counts_every_step_when_one_foot_shows_less():
     fps = 30.0
-    steps = np.cumsum(np.tile([4, 5], 30))  # 60 steps, 4.5 frames apart, one foot's peak four times weaker
-    signal = np.zeros(steps[-1] + 10)
-    signal[steps] = np.tile([1.0, 0.25], 30)
+    steps = np.cumsum(np.tile([4, 5], 30))  # 60 steps, 4.5 frames apart, one foot's peak 30 % lower
+    signal = np.zeros(steps[-1] + 10, np.float32)
+    signal[steps] = np.tile([1.0, 0.7], 30)
+    signal = cv2.GaussianBlur(signal[None, :], (0, 0), sigmaX=1.0, sigmaY=0).ravel()  # peaks as wide as a model's
     assert abs(step_period(signal, fps) - 9) < 0.6  # the strongest repeat is the stride
     assert abs(step_period(signal, fps, stride_check=True) - 4.5) < 0.6
     assert len(track_jumps(signal, fps, stride_check=True)) == len(steps)
@@ -66,6 +69,31 @@ def test_stride_check_keeps_the_period_of_evenly_spaced_jumps():
     signal = np.zeros(300)
     signal[10:290:12] = 1.0  # two-foot bounces every 12 frames: nothing at half the period
     assert abs(step_period(signal, 30.0, stride_check=True) - 12) < 0.5
+
+
+def test_stride_check_ignores_a_faint_wiggle_between_bounces():
+    signal = np.zeros(300)
+    signal[10:290:12] = 1.0  # two-foot bounces every 12 frames
+    signal[16:290:12] = 0.08  # and a faint bump halfway (the probability of a real model wiggles)
+    assert abs(step_period(signal, 30.0, stride_check=True) - 12) < 0.5
+
+
+def test_stride_check_takes_the_step_from_the_stride():
+    fps = 30.0
+    steps = np.round(np.arange(20, 880, 4.3)).astype(int)  # 4.3 frames a step, every other step faint
+    signal = np.zeros(900)
+    signal[steps] = np.tile([1.0, 0.3], len(steps))[:len(steps)]
+    assert abs(step_period(signal, fps, stride_check=True) - 4.3) < 0.15
+
+
+def test_folds_from_two_processes_are_merged_in_the_results_file(tmp_path):
+    path = tmp_path / "results.json"
+    save_fold(path, "counter", {"clips": {}, "epochs": 10}, {"a": {"frames": [1]}})
+    save_fold(path, "counter", {"clips": {}, "epochs": 10}, {"b": {"frames": [2]}})
+    save_fold(path, "classical", {"clips": {}}, {"a": {"frames": [3]}})
+    results = load_results(path)
+    assert results["methods"]["counter"] == {"clips": {"a": {"frames": [1]}, "b": {"frames": [2]}}, "epochs": 10}
+    assert set(results["methods"]) == {"counter", "classical"}
 
 
 def test_synth_cli_writes_the_real_data_layout(tmp_path):

@@ -25,6 +25,8 @@ REFRACTORY = 0.55  # two jumps are at least this fraction of the clip's step per
 CADENCE_RANGE_HZ = (1.2, 9.0)  # plausible jump rates, jumps per second (bounds of the period search)
 HALF_PERIOD_SHARE = 0.5  # step_period takes the shortest autocorrelation peak at least this share of the highest
 STRIDE_TOLERANCE = 0.2  # stride check: a repeat within this fraction of half the period is "at half the period"
+STRIDE_SHARE = 0.3  # stride check: and it is at least this share of the repeat at the full period (a bounce whose
+# probability wiggles between jumps has a faint repeat at half its period; see the sweep in models/README_jumprope.md)
 ACTIVITY_SHARE = 0.3  # count_video drops jumps where lower-body motion is below this share of its 90th percentile
 # (whole-clip count error on 8 fresh synthetic clips with pauses and lead-ins: 0.36 without, 0.33 with)
 MODEL_FPS = 30.0  # the counter was trained on 24-30 frames/s; faster videos are subsampled towards this rate
@@ -58,8 +60,9 @@ def step_period(signal: np.ndarray, fps: float, stride_check: bool = False) -> f
     """Return the dominant period of a periodic signal (N,), in frames (sub-frame), from the autocorrelation
     averaged over overlapping segments of about 2.5 s, each normalised (so still stretches weigh nothing).
 
-    stride_check: halve the period while the autocorrelation has a positive peak at about half of it (a speed
-    step where one foot shows more than the other repeats strongly every stride, weakly every step)."""
+    stride_check: halve the period while the autocorrelation has a peak at about half of it, at least STRIDE_SHARE
+    of the peak at the period (a speed step where one foot shows more than the other repeats strongly every stride,
+    weakly every step)."""
     signal = np.asarray(signal, np.float64)
     shortest = max(2, int(fps / CADENCE_RANGE_HZ[1]))
     longest = min(len(signal) // 2, int(np.ceil(fps / CADENCE_RANGE_HZ[0])))
@@ -79,17 +82,22 @@ def step_period(signal: np.ndarray, fps: float, stride_check: bool = False) -> f
     top = max(values[i] for i in peaks) if peaks else values.max()
     # alternating feet repeat every two steps: take the shortest strong repeat, not the strongest
     best = int(lags[next((i for i in peaks if values[i] >= HALF_PERIOD_SHARE * top), int(np.argmax(values)))])
+    halvings, lag = 0, best
     while stride_check:
-        near = [i for i in peaks if abs(lags[i] - best / 2) <= STRIDE_TOLERANCE * best / 2 + 0.5 and values[i] > 0]
+        near = [i for i in peaks if abs(lags[i] - lag / 2) <= STRIDE_TOLERANCE * lag / 2 + 0.5
+                and values[i] > max(0.0, STRIDE_SHARE * correlation[lag])]
         if not near:
             break
-        best = int(lags[max(near, key=lambda i: values[i])])
+        lag, halvings = int(lags[max(near, key=lambda i: values[i])]), halvings + 1
+    period = float(best)
     if shortest < best < len(correlation) - 1:  # parabola through the peak and its neighbours: sub-frame period
         left, centre, right = correlation[best - 1:best + 2]
         curvature = left - 2 * centre + right
         if curvature < 0:
-            return float(best + 0.5 * (left - right) / curvature)
-    return float(best)
+            period = best + 0.5 * (left - right) / curvature
+    # the stride's own peak is the sharper measure: a step is half a stride (its weak half-period peak only tells
+    # that the stride is two steps)
+    return period / 2 ** halvings
 
 
 def pick_peaks(signal: np.ndarray, min_distance: float, threshold: float) -> np.ndarray:

@@ -7,6 +7,8 @@ models/jump_loo_results.json (resumable: folds already in the file are skipped).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -68,25 +70,40 @@ def step_selection_clips(count: int = STEP_SELECTION_CLIPS) -> list[Clip]:
     return list_clips(STEP_SELECTION_DIR)
 
 
-def rule_summaries(model, clips: list[Clip]) -> dict[str, dict]:
-    """Return {counting rule: summary (MAE, OBO, precision, recall)} of a counter on labelled clips (whole
-    clips, scored within their labelled spans)."""
-    from .counting import RULES, window_probabilities
+def clip_probabilities(model, clips: list[Clip]) -> dict[str, np.ndarray]:
+    """Return {clip name: per-frame jump probability (N,)} of a counter on whole clips (motion crop)."""
+    from .counting import window_probabilities
     from .training import counter_inputs
+
+    return {clip.name: window_probabilities(model, counter_inputs(counter_frames(clip.video)[0])) for clip in clips}
+
+
+def rule_summaries(probabilities: dict[str, np.ndarray], clips: list[Clip]) -> dict[str, dict]:
+    """Return {counting rule: summary (MAE, OBO, precision, recall)} of a counter's per-frame probabilities
+    {clip name: (N,)} on labelled clips (whole clips, scored within their labelled spans)."""
+    from ..video import probe_video
+    from .counting import RULES
 
     found = {rule: [] for rule in RULES}
     for clip in clips:
-        crops, fps = counter_frames(clip.video)
-        probabilities = window_probabilities(model, counter_inputs(crops))
-        labels = load_jump_labels(clip.labels)
+        fps, labels = probe_video(clip.video).fps, load_jump_labels(clip.labels)
         for rule, function in RULES.items():
-            found[rule].append(score_clip(np.asarray(function(probabilities, fps)), labels))
+            found[rule].append(score_clip(np.asarray(function(np.asarray(probabilities[clip.name]), fps)), labels))
     return {rule: summarise(scores) for rule, scores in found.items()}
 
 
-def rule_scores(model, clips: list[Clip]) -> dict[str, float]:
-    """Return {counting rule: MAE} of a counter on labelled clips."""
-    return {rule: round(summary["mae"], 4) for rule, summary in rule_summaries(model, clips).items()}
+def rule_scores(probabilities: dict[str, np.ndarray], clips: list[Clip]) -> dict[str, float]:
+    """Return {counting rule: MAE} of a counter's probabilities on labelled clips."""
+    return {rule: round(summary["mae"], 4) for rule, summary in rule_summaries(probabilities, clips).items()}
+
+
+def synthetic_rule(prediction: dict) -> str | None:
+    """Return the counting rule a fold's counter scores best with on the synthetic speed steps, from the
+    probabilities the fold saved on them (None if it saved none); recomputed, so it follows changes to the rules."""
+    if "selection" not in prediction:
+        return None
+    scores = rule_scores(prediction["selection"], step_selection_clips())
+    return min(scores, key=scores.get)
 
 
 def folds(method: str, real: list[Clip]) -> list[list[Clip]]:
@@ -119,13 +136,13 @@ def predict_fold(method: str, train: list[Clip], held_out: list[Clip], epochs: i
     elif method.startswith("counter"):
         crop = method != "counter_fullframe"
         model = train_jump_counter(train, epochs=epochs, crop=crop)
-        selection = rule_scores(model, step_selection_clips()) if crop else None
+        selection = clip_probabilities(model, step_selection_clips()) if crop else None
         for clip in held_out:
             crops, fps = counter_frames(clip.video, crop=crop)
             frames, probabilities = count_crops(model, crops, fps)
             out[clip.name] = {"frames": frames.tolist(), "probabilities": np.round(probabilities, 3).tolist()}
-            if selection:  # the fold's own rule choice, on synthetic speed steps only
-                out[clip.name].update(rule_scores=selection, rule=min(selection, key=selection.get))
+            if selection:  # the fold's probabilities on synthetic speed steps: its own rule choice, labels unseen
+                out[clip.name]["selection"] = {name: np.round(p, 3).tolist() for name, p in selection.items()}
     elif method.startswith("seed_"):
         mode = method.split("_", 1)[1]
         model = train_seed_model(train, mode=mode, epochs=epochs)
@@ -143,11 +160,35 @@ def load_results(path: str | os.PathLike = RESULTS_PATH) -> dict:
     return json.loads(path.read_text()) if path.exists() else {"methods": {}}
 
 
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on path's lock file (processes running other folds wait for each other's writes)."""
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _save(results: dict, path: Path) -> None:
     """Write the results JSON atomically."""
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(results, indent=1))
     os.replace(partial, path)
+
+
+def save_fold(path: Path, method: str, entry: dict, found: dict) -> dict:
+    """Add one fold's predictions {clip: prediction} and the method's settings (entry without its clips) to the
+    results file, re-read under a lock (other processes may have written other methods or folds meanwhile), and
+    return the results now on disk."""
+    with _locked(path):
+        results = load_results(path)
+        merged = results["methods"].setdefault(method, {"clips": {}})
+        merged.update({key: value for key, value in entry.items() if key != "clips"})
+        merged["clips"].update(found)
+        _save(results, path)
+    return results
 
 
 def score_method(results: dict, method: str, root: str | os.PathLike = JUMPROPE_DIR) -> tuple[dict, dict]:
@@ -164,8 +205,8 @@ def postprocessing_table(results: dict, method: str = "counter", root: str | os.
     """Return ({variant: {clip: frames}}, {variant: summary}, {clip: variant chosen on the other clips}) for every
     way of turning the counter's held-out probabilities into jumps, plus "nested choice": for each clip the
     variant with the lowest MAE on the other clips (so the choice never sees the clip it is scored on), and,
-    when the folds saved one, SYNTHETIC_CHOICE: the rule each fold's model scored best with on synthetic
-    speed steps."""
+    when the folds saved their probabilities on synthetic speed steps, SYNTHETIC_CHOICE: the rule each fold's model
+    scores best with on them."""
     from ..video import probe_video
 
     root = Path(root)
@@ -186,8 +227,9 @@ def postprocessing_table(results: dict, method: str = "counter", root: str | os.
         chosen[name] = min(scores, key=others_mae)
         nested[name] = frames[chosen[name]][name]
     frames["nested choice"] = nested
-    if all("rule" in clips[name] for name in clips):
-        frames[SYNTHETIC_CHOICE] = {name: frames[clips[name]["rule"]][name] for name in clips}
+    synthetic = {name: synthetic_rule(clips[name]) for name in clips}
+    if all(synthetic.values()):
+        frames[SYNTHETIC_CHOICE] = {name: frames[synthetic[name]][name] for name in clips}
     summaries = {variant: summarise([score_clip(found[name], labels[name]) for name in clips])
                  for variant, found in frames.items()}
     return frames, summaries, chosen
@@ -200,7 +242,8 @@ def rules_on_synthetic(model, clips: int = 8, seed: int = 7) -> tuple[pd.DataFra
 
     folder = SYNTH_DIR.parent / f"jumprope_select_{seed}"
     render_jumprope_set(folder, videos=clips, seed=seed)
-    table = pd.DataFrame(rule_summaries(model, list_clips(folder)[:clips])).T
+    chosen = list_clips(folder)[:clips]
+    table = pd.DataFrame(rule_summaries(clip_probabilities(model, chosen), chosen)).T
     return table.round(3), str(table["mae"].idxmin())
 
 
@@ -276,8 +319,10 @@ def select_rule(path: Path = RESULTS_PATH) -> str:
     return rule
 
 
-def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, synth: int = SYNTH_CLIPS) -> dict:
-    """Run the held-out evaluation for each method (resuming from path) and return the results."""
+def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, synth: int = SYNTH_CLIPS,
+        only: set[str] | None = None) -> dict:
+    """Run the held-out evaluation for each method (resuming from path) and return the results; `only`: just the
+    folds holding out these clips (several processes can share the file, each with its own clips)."""
     real = list_clips(JUMPROPE_DIR)
     synthetic = synthetic_clips(synth)
     results = load_results(path)
@@ -289,7 +334,8 @@ def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, s
         entry.update(scheme=METHODS[method][0], about=METHODS[method][1],
                      epochs=epochs.get(method) if trained else None)
         for held_out in folds(method, real):
-            if all(clip.name in entry["clips"] for clip in held_out):
+            if all(clip.name in entry["clips"] for clip in held_out) or (
+                    only is not None and not only & {clip.name for clip in held_out}):
                 continue
             names = {clip.name for clip in held_out}
             extra = [] if method in ("counter_realonly", "classical", "cadence") else synthetic
@@ -299,14 +345,12 @@ def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, s
                 extra = synthetic[:synth]
             train = [clip for clip in real if clip.name not in names] + extra
             print(f"{method}: held out {sorted(names)}, training on {len(train)} clips", flush=True)
-            entry["clips"].update(predict_fold(method, train, held_out, epochs.get(method, 1)))
+            found = predict_fold(method, train, held_out, epochs.get(method, 1))
             entry["synthetic_clips"] = len(extra)
-            on_disk = load_results(path)  # another evaluation may have written other methods meanwhile
-            on_disk["methods"][method] = entry
-            _save(on_disk, path)
-            results = on_disk
-        scores, summary = score_method(results, method)
-        print(method, json.dumps(summary), flush=True)
+            results = save_fold(path, method, entry, found)
+            entry = results["methods"][method]
+        if only is None or set(entry["clips"]) >= {clip.name for clip in real}:
+            print(method, json.dumps(score_method(results, method)[1]), flush=True)
     return results
 
 
@@ -318,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counter-epochs", type=int, default=10, help="epochs of the improved counter per fold")
     parser.add_argument("--seed-epochs", type=int, default=2, help="epochs of the seed models per fold")
     parser.add_argument("--out", type=Path, default=RESULTS_PATH, help="results JSON")
+    parser.add_argument("--clips", help="comma list of real clips: run only the folds holding them out (to split "
+                                         "the evaluation between processes sharing the results file)")
     parser.add_argument("--select-rule", action="store_true",
                         help="choose the counting rule with the shipped counter on fresh synthetic clips")
     args = parser.parse_args(argv)
@@ -326,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     epochs = {m: args.seed_epochs if m.startswith("seed_") else args.counter_epochs for m in methods}
-    run(methods, epochs, args.out)
+    run(methods, epochs, args.out, only=set(args.clips.split(",")) if args.clips else None)
     return 0
 
 
