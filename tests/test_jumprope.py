@@ -44,12 +44,16 @@ def test_renderer_is_deterministic_and_labels_lie_inside_the_clip():
     assert len(labels) > 0 and (np.diff(labels) > 0).all() and labels[-1] < first.n_frames
 
 
-def test_side_view_keeps_the_jumps_and_changes_the_picture():
-    front = JumpropeRenderer(7, fps=24.0, duration_s=3.0, style="alternate")
-    side = JumpropeRenderer(7, fps=24.0, duration_s=3.0, style="alternate", view="side")
-    assert np.array_equal(front.labels(), side.labels())
-    landing = int(side.labels()[2])
-    assert np.abs(front.frame(landing).astype(int) - side.frame(landing).astype(int)).mean() > 0.1
+def test_side_and_oblique_views_keep_the_jumps_and_change_the_picture():
+    views = {view: JumpropeRenderer(7, fps=24.0, duration_s=3.0, style="alternate", view=view)
+             for view in ("front", "side", "oblique")}
+    landing = int(views["front"].labels()[2])
+    frames = {view: renderer.frame(landing).astype(int) for view, renderer in views.items()}
+    for view in ("side", "oblique"):
+        assert np.array_equal(views["front"].labels(), views[view].labels())
+        assert np.abs(frames["front"] - frames[view]).mean() > 0.1
+    assert np.abs(frames["side"] - frames["oblique"]).mean() > 0.1
+    assert 0 < views["oblique"].yaw < 1
     with pytest.raises(ValueError, match="view"):
         JumpropeRenderer(7, view="above")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..cache import MODELS_DIR
+from ..cache import CACHE_DIR, MODELS_DIR
 from .data import JUMPROPE_DIR, SYNTH_DIR, Clip, counter_frames, labelled_span, list_clips, load_jump_labels, \
     seed_frames
 from .metrics import score_clip, summarise
@@ -26,6 +28,8 @@ SYNTH_CLIPS = 40  # synthetic clips rendered for training (seed 0, camera in fro
 SIDE_SYNTH_CLIPS = 16  # synthetic speed-step clips filmed from the side, added to training (seed 1): the real
 # side views (china_1, jp_2) were counted at every other step when the only side view in training was the other one
 SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where those side-view clips are rendered
+OBLIQUE_SYNTH_CLIPS = 16  # synthetic speed-step clips filmed at three-quarter view, added to training (seed 2): the
+# fast three-quarter view of china_1 was counted at about every other step
 STEP_SELECTION_CLIPS = 12  # fresh synthetic speed-step clips per view (front, side; seed 9, never trained on) on
 # which each fold's counter chooses its counting rule: the real clips are speed steps, their labels stay unseen
 STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where those clips are rendered
@@ -39,6 +43,9 @@ METHODS = {  # method -> (fold scheme, what it is)
     "counter_fullframe": ("pairs", "ablation: improved counter on the whole frame instead of the motion crop"),
     "counter_realonly": ("pairs", "ablation: improved counter trained without synthetic clips"),
     "counter_noside": ("loo", "ablation: improved counter trained without the side-view synthetic clips"),
+    "counter_nooblique": ("loo", "ablation: improved counter trained without the three-quarter-view synthetic clips"
+                                 " (and without zoom augmentation)"),
+    "counter_nozoom": ("loo", "ablation: improved counter trained without the random zoom and shift of its windows"),
     "seed_gray": ("pairs", "seed model, grayscale 4x128x128, softmax > 0.5"),
     "seed_rgb": ("pairs", "seed model, RGB 4x128x128, softmax > 0.8"),
     "seed_flow": ("pairs", "seed model, Farneback flow 3x128x128x2, softmax > 0.8"),
@@ -47,19 +54,22 @@ METHODS = {  # method -> (fold scheme, what it is)
 }
 
 
-def synthetic_clips(count: int = SYNTH_CLIPS, side: int = SIDE_SYNTH_CLIPS) -> list[Clip]:
+def synthetic_clips(count: int = SYNTH_CLIPS, side: int = SIDE_SYNTH_CLIPS,
+                    oblique: int = OBLIQUE_SYNTH_CLIPS) -> list[Clip]:
     """Return the synthetic training clips, rendering any that are missing: `count` front views, then `side`
-    side-view speed-step clips, each sorted by name."""
+    side-view and `oblique` three-quarter-view speed-step clips, each sorted by name."""
     from ..synth.jumprope import render_jumprope_set
 
     render_jumprope_set(SYNTH_DIR, videos=count, seed=0)
     clips = list_clips(SYNTH_DIR)[:count]
-    if side:
-        render_jumprope_set(SIDE_SYNTH_DIR, videos=side, seed=1, view="side", style="alternate")
-        clips += list_clips(SIDE_SYNTH_DIR)[:side]
+    for view, videos, seed in (("side", side, 1), ("oblique", oblique, 2)):
+        if videos:
+            render_jumprope_set(SIDE_SYNTH_DIR, videos=videos, seed=seed, view=view, style="alternate")
+            clips += [clip for clip in list_clips(SIDE_SYNTH_DIR) if clip.name.startswith(f"synth_{view}_")][:videos]
     return clips
 
 
+@functools.lru_cache(maxsize=None)
 def step_selection_clips(count: int = STEP_SELECTION_CLIPS) -> list[Clip]:
     """Return the synthetic speed-step clips that choose the counting rule (front and side views, seed 9),
     rendering any that are missing."""
@@ -118,10 +128,36 @@ def folds(method: str, real: list[Clip]) -> list[list[Clip]]:
     return [group for group in groups if group]
 
 
+def _fold_counter(method: str, train: list[Clip], held_out: list[Clip], epochs: int, crop: bool):
+    """Return a fold's counter, trained or loaded from data/cache/jump_folds (kept so that changes after the
+    network, such as counting rules or inference settings, are evaluated without retraining)."""
+    import keras
+
+    from .training import train_jump_counter
+
+    from . import models, training
+
+    names = "+".join(sorted(clip.name for clip in held_out))
+    zoom = method not in ("counter_nozoom", "counter_nooblique")
+    recipe = (sorted(clip.name for clip in train), epochs, crop, models.COUNTER_WINDOW, models.COUNTER_SIZE,
+              models.COUNTER_FILTERS, training.TARGET_SIGMA, training.POSITIVE_WEIGHT,
+              (training.ZOOM_RANGE, training.SHIFT_RANGE) if zoom else None)
+    key = hashlib.sha1(repr(recipe).encode()).hexdigest()[:10]  # a changed recipe trains anew
+    path = CACHE_DIR / "jump_folds" / f"{method}-{names}-{key}.keras"
+    if path.exists():
+        return keras.models.load_model(path, compile=False)
+    model = train_jump_counter(train, epochs=epochs, crop=crop, zoom=zoom)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial.keras")
+    model.save(partial)
+    os.replace(partial, path)
+    return model
+
+
 def predict_fold(method: str, train: list[Clip], held_out: list[Clip], epochs: int) -> dict[str, dict]:
     """Train `method` on `train` and return {clip name: {"frames": [...]} or {"count": n}} for the held-out clips."""
     from .counting import classical_jumps, count_crops, seed_jumps
-    from .training import train_jump_counter, train_seed_model
+    from .training import train_seed_model
 
     out = {}
     if method == "classical":
@@ -135,7 +171,7 @@ def predict_fold(method: str, train: list[Clip], held_out: list[Clip], epochs: i
             out[clip.name] = {"count": int(round((last - first) / gaps.mean())) + 1}
     elif method.startswith("counter"):
         crop = method != "counter_fullframe"
-        model = train_jump_counter(train, epochs=epochs, crop=crop)
+        model = _fold_counter(method, train, held_out, epochs, crop)
         selection = clip_probabilities(model, step_selection_clips()) if crop else None
         for clip in held_out:
             crops, fps = counter_frames(clip.video, crop=crop)
@@ -265,10 +301,11 @@ def seed_threshold_table(results: dict, thresholds=(0.3, 0.5, 0.8), root: str | 
 def ablation_table(results: dict, rules=("peaks > 0.15, refractory 0.55 period", "beat tracking, tightness 4",
                                         "beat tracking, tightness 4, stride check"),
                    root: str | os.PathLike = JUMPROPE_DIR) -> pd.DataFrame:
-    """Return MAE, OBO, precision, recall of the counter and its ablations (no side views, whole frame, no
-    synthetic clips) under the same counting rules, from their saved held-out probabilities."""
+    """Return MAE, OBO, precision, recall of the counter and its ablations (no three-quarter views, no side views,
+    whole frame, no synthetic clips) under the same counting rules, from their saved held-out probabilities."""
     rows = {}
-    for method in ("counter", "counter_noside", "counter_fullframe", "counter_realonly"):
+    for method in ("counter", "counter_nozoom", "counter_nooblique", "counter_noside", "counter_fullframe",
+                   "counter_realonly"):
         if method in results["methods"]:
             summaries = postprocessing_table(results, method, root)[1]
             for rule in rules:
@@ -312,9 +349,10 @@ def select_rule(path: Path = RESULTS_PATH) -> str:
     from .counting import load_counter
 
     table, rule = rules_on_synthetic(load_counter())
-    results = load_results(path)
-    results["rule_selection"] = {"rule": rule, "synthetic": table.to_dict(orient="index")}
-    _save(results, path)
+    with _locked(path):
+        results = load_results(path)
+        results["rule_selection"] = {"rule": rule, "synthetic": table.to_dict(orient="index")}
+        _save(results, path)
     print(table.to_string(), f"\nchosen: {rule}", flush=True)
     return rule
 
@@ -343,6 +381,8 @@ def run(methods: list[str], epochs: dict[str, int], path: Path = RESULTS_PATH, s
                 extra = synthetic[:SEED_SYNTH_CLIPS]
             if method == "counter_noside":
                 extra = synthetic[:synth]
+            if method == "counter_nooblique":
+                extra = synthetic[:synth + SIDE_SYNTH_CLIPS]
             train = [clip for clip in real if clip.name not in names] + extra
             print(f"{method}: held out {sorted(names)}, training on {len(train)} clips", flush=True)
             found = predict_fold(method, train, held_out, epochs.get(method, 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import keras
 import numpy as np
 from tqdm.auto import tqdm
@@ -15,6 +16,9 @@ from .models import (COUNTER_SIZE, COUNTER_WINDOW, SEED_SIZE, SEED_WINDOW, build
 TARGET_SIGMA = 1.0  # labels are spread into a Gaussian of this width (frames): hand labels jitter by 1-2 frames
 POSITIVE_WEIGHT = 3.0  # loss weight of a jump frame relative to a still one (about one frame in five is a jump)
 SPAN_MARGIN = 8  # real clips train on windows within this many frames of their labelled span
+ZOOM_RANGE = (0.8, 1.25)  # augmentation: each training window is zoomed by a factor in this range ...
+SHIFT_RANGE = 0.1  # ... and shifted by up to this fraction of the crop, the same for all its frames (an unseen
+# clip frames its athlete differently: held-out china_1 was counted at half its steps, in-sample at all of them)
 
 
 def counter_inputs(frames: np.ndarray) -> np.ndarray:
@@ -48,7 +52,8 @@ class CounterWindows(keras.utils.PyDataset):
     """Batches of random counter windows with flips and contrast jitter: x (B, T, S, S, 2), y (B, T)."""
 
     def __init__(self, clips: list[Clip], batch_size: int = 32, window: int = COUNTER_WINDOW, stride: int = 8,
-                 size: int = COUNTER_SIZE, crop: bool = True, augment: bool = True, seed: int = 0):
+                 size: int = COUNTER_SIZE, crop: bool = True, augment: bool = True, seed: int = 0,
+                 zoom: bool = True):
         super().__init__()
         self.inputs, self.targets, self.index = [], [], []
         for clip_number, clip in enumerate(tqdm(clips, desc="counter inputs", unit="clip", leave=False)):
@@ -61,6 +66,7 @@ class CounterWindows(keras.utils.PyDataset):
             raise ValueError("no training windows: clips are shorter than one window")
         self.index = np.asarray(self.index)
         self.batch_size, self.window, self.augment, self.stride = batch_size, window, augment, stride
+        self.zoom = zoom and augment
         self.rng = np.random.default_rng(seed)
         self.on_epoch_end()
 
@@ -84,9 +90,20 @@ class CounterWindows(keras.utils.PyDataset):
                 if self.rng.random() < 0.5:
                     x = x[:, :, ::-1]
                 x = x * self.rng.uniform(0.7, 1.3) + self.rng.normal(0, 0.1)
+                if self.zoom:
+                    x = self._zoom(x)
             xs.append(x)
             ys.append(self.targets[clip_number][start:start + self.window])
         return np.stack(xs), np.stack(ys)
+
+
+    def _zoom(self, x: np.ndarray) -> np.ndarray:
+        """Return a window (T, S, S, C) zoomed and shifted at random, the same for every frame (edges mirrored)."""
+        size = x.shape[1]
+        matrix = cv2.getRotationMatrix2D((size / 2, size / 2), 0.0, self.rng.uniform(*ZOOM_RANGE))
+        matrix[:, 2] += self.rng.uniform(-SHIFT_RANGE, SHIFT_RANGE, 2) * size
+        return np.stack([cv2.warpAffine(np.ascontiguousarray(frame), matrix, (size, size),
+                                        borderMode=cv2.BORDER_REFLECT) for frame in x])
 
 
 def weighted_crossentropy(targets, probabilities):
@@ -97,12 +114,13 @@ def weighted_crossentropy(targets, probabilities):
 
 
 def train_jump_counter(clips: list[Clip], epochs: int = 10, batch_size: int = 32, crop: bool = True,
-                       learning_rate: float = 1e-3, seed: int = 0, verbose: int = 2) -> keras.Model:
-    """Return the improved counter trained on the clips' labelled spans (Adam, weighted per-frame cross-entropy)."""
+                       learning_rate: float = 1e-3, seed: int = 0, verbose: int = 2, zoom: bool = True) -> keras.Model:
+    """Return the improved counter trained on the clips' labelled spans (Adam, weighted per-frame cross-entropy);
+    zoom: random zoom and shift of each window (CounterWindows)."""
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     keras.utils.set_random_seed(seed)
-    windows = CounterWindows(clips, batch_size=batch_size, crop=crop, seed=seed)
+    windows = CounterWindows(clips, batch_size=batch_size, crop=crop, seed=seed, zoom=zoom)
     model = build_counter_model()
     model.compile(keras.optimizers.Adam(learning_rate), loss=weighted_crossentropy)
     model.fit(windows, epochs=epochs, verbose=verbose)

@@ -25,7 +25,9 @@ SHAKE_PX = (0.0, 3.0)  # range of camera-shake amplitude, pixels
 NOISE_LEVEL = 3  # sensor noise, grey levels
 MARGIN = 8  # background border that camera shake reveals, pixels
 VIDEO_DIR, LABEL_DIR = "speed_videos", "speed_annotations"  # the real data's layout
-VIEWS = ("front", "side")  # camera facing the athlete, or filming from the side (feet one behind the other)
+VIEWS = ("front", "side", "oblique")  # camera facing the athlete, filming from the side (feet one behind the
+# other), or in between (three-quarter view: the far leg half hidden)
+OBLIQUE_YAW = (0.35, 0.8)  # an oblique clip's yaw, drawn per clip: 0 is the front view, 1 the side view
 SIDE_LEAN = 0.12  # forward lean of the shoulders over the hips in the side view, fraction of the athlete's height
 SIDE_FAR_SHADE = 0.6  # the far limbs of a side view are drawn at this share of their colour (in shadow)
 
@@ -50,23 +52,27 @@ def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.n
     return np.clip(image, 0, 255).astype(np.uint8), floor_row
 
 
-def _draw_person(image, feet_x, floor_y, size, colours, pose: Pose, arms_down=False, facing=1.0, view="front"):
-    """Draw a capsule figure standing at (feet_x, floor_y), size pixels tall, seen from the front or the side
-    (facing +1: looking right); return its hands' (x, y)."""
+def _mix(front, side, yaw: float):
+    """Return a drawing parameter at yaw (0: front view, 1: side view), linear in between."""
+    return front if yaw == 0 else side if yaw == 1 else front + (side - front) * yaw
+
+
+def _draw_person(image, feet_x, floor_y, size, colours, pose: Pose, arms_down=False, facing=1.0, yaw=0.0):
+    """Draw a capsule figure standing at (feet_x, floor_y), size pixels tall, seen from the front (yaw 0), the
+    side (yaw 1) or in between (facing +1: looking right); return its hands' (x, y)."""
     skin, shirt, shorts, shoes = (tuple(float(c) for c in colour) for colour in colours)
-    side_view = view == "side"
     lift = pose.body_lift * size
     hip = np.array([feet_x, floor_y - 0.50 * size - lift])
-    shoulder = hip + [facing * SIDE_LEAN * size if side_view else 0, -0.30 * size]
+    shoulder = hip + [facing * SIDE_LEAN * size * yaw, -0.30 * size]
     limb = max(2, int(0.055 * size))
     hands = []
-    for side, foot_lift in zip((-1, 1), pose.foot_lift):  # side view: -1 is the far leg, drawn first
-        shade = SIDE_FAR_SHADE if side_view and side < 0 else 1.0
+    for side, foot_lift in zip((-1, 1), pose.foot_lift):  # turned views: -1 is the far leg, drawn first
+        shade = _mix(1.0, SIDE_FAR_SHADE, yaw) if side < 0 else 1.0
         leg_skin, leg_shorts, leg_shoes = (tuple(c * shade for c in colour) for colour in (skin, shorts, shoes))
-        spread = 0.015 if side_view else 0.06  # feet apart across the image, fraction of height
+        spread = _mix(0.06, 0.015, yaw)  # feet apart across the image, fraction of height
         foot = np.array([feet_x + side * spread * size, floor_y - lift - foot_lift * size + 0.3 * lift])
         foot[1] = min(foot[1], floor_y)
-        hip_side = hip + [side * (0.01 if side_view else 0.05) * size, 0]
+        hip_side = hip + [side * _mix(0.05, 0.01, yaw) * size, 0]
         bend = (foot_lift + 0.5 * pose.body_lift) * size * 1.2
         knee = (hip_side + foot) / 2 + [facing * bend * 0.8, 0]
         cv2.line(image, _pt(hip_side), _pt(knee), leg_shorts, limb + 1, cv2.LINE_AA)
@@ -76,9 +82,9 @@ def _draw_person(image, feet_x, floor_y, size, colours, pose: Pose, arms_down=Fa
         circle = 0.02 * size
         hand = shoulder + [side * 0.17 * size, 0.28 * size] if not arms_down else shoulder + [side * 0.06 * size,
                                                                                             0.30 * size]
-        if side_view:  # arms hang forward, hands in front of the hips, one behind the other
-            elbow = shoulder + [facing * 0.03 * size + side * 0.01 * size, 0.15 * size]
-            hand = shoulder + [facing * 0.06 * size + side * 0.01 * size, 0.28 * size]
+        if yaw:  # turned: arms hang forward, hands in front of the hips, one behind the other
+            elbow = _mix(elbow, shoulder + [facing * 0.03 * size + side * 0.01 * size, 0.15 * size], yaw)
+            hand = _mix(hand, shoulder + [facing * 0.06 * size + side * 0.01 * size, 0.28 * size], yaw)
         if pose.rope_moving:  # wrists turn small circles with the rope
             hand = hand + [side * circle * np.sin(pose.rope_angle), -circle * np.cos(pose.rope_angle)]
         cv2.line(image, _pt(shoulder + [side * 0.06 * size, 0]), _pt(elbow), shirt, limb, cv2.LINE_AA)
@@ -144,6 +150,8 @@ class JumpropeRenderer:
         self.shake = np.clip(walk, -MARGIN + 1, MARGIN - 1)
         self.noise = [rng.integers(-NOISE_LEVEL, NOISE_LEVEL + 1, (self.height, self.width, 3), dtype=np.int16)
                       for _ in range(4)]
+        self.yaw = {"front": 0.0, "side": 1.0}[view] if view != "oblique" else float(rng.uniform(*OBLIQUE_YAW))
+        # (drawn last: the same seed gives the same athlete, scene and jumps in every view)
 
     def labels(self) -> np.ndarray:
         """Return the landing frame indices, (J,) int32 ascending."""
@@ -155,9 +163,9 @@ class JumpropeRenderer:
         t = index / self.fps
         pose = pose_at(self.plan, t)
         hands = _draw_person(canvas, self.feet_x, self.floor_y, self.size, self.colours, pose, facing=self.facing,
-                             view=self.view)
+                             yaw=self.yaw)
         reach_down = self.floor_y - np.mean([h[1] for h in hands]) + 0.02 * self.size
-        swing = self.facing * 0.3 * self.size if self.view == "side" else 0.0
+        swing = self.facing * 0.3 * self.size * self.yaw
         if pose.rope_moving:  # two sub-frame positions: the rope's motion blur
             for offset in (-0.25, 0.0):
                 angle = pose.rope_angle + offset * 2 * np.pi * self.plan.turns / (self.plan.period_s * self.fps)
@@ -193,7 +201,7 @@ def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, **options)
 
 def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int = 0, view: str = "front",
                         style: str | None = None) -> list[Path]:
-    """Render `videos` clips named synth_SEED_I (side view: synth_side_SEED_I), skipping those already there;
+    """Render `videos` clips named synth_SEED_I (other views: synth_VIEW_SEED_I), skipping those already there;
     return the video paths."""
     if videos < 1:
         raise ValueError(f"videos must be at least 1, got {videos}")
@@ -215,7 +223,8 @@ def add_parser(kinds) -> None:
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--videos", type=int, default=20, help="number of clips")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first clip")
-    parser.add_argument("--view", choices=VIEWS, default="front", help="camera in front of the athlete or beside")
+    parser.add_argument("--view", choices=VIEWS, default="front", help="camera in front of the athlete, beside, or in "
+                                                                             "between")
     parser.set_defaults(run=_run)
 
 
