@@ -133,8 +133,6 @@ def _fold_counter(method: str, train: list[Clip], held_out: list[Clip], epochs: 
     network, such as counting rules or inference settings, are evaluated without retraining)."""
     import keras
 
-    from .training import train_jump_counter
-
     from . import models, training
 
     names = "+".join(sorted(clip.name for clip in held_out))
@@ -146,7 +144,7 @@ def _fold_counter(method: str, train: list[Clip], held_out: list[Clip], epochs: 
     path = CACHE_DIR / "jump_folds" / f"{method}-{names}-{key}.keras"
     if path.exists():
         return keras.models.load_model(path, compile=False)
-    model = train_jump_counter(train, epochs=epochs, crop=crop, zoom=zoom)
+    model = training.train_jump_counter(train, epochs=epochs, crop=crop, zoom=zoom)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}.partial.keras")
     model.save(partial)

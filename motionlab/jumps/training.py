@@ -96,7 +96,6 @@ class CounterWindows(keras.utils.PyDataset):
             ys.append(self.targets[clip_number][start:start + self.window])
         return np.stack(xs), np.stack(ys)
 
-
     def _zoom(self, x: np.ndarray) -> np.ndarray:
         """Return a window (T, S, S, C) zoomed and shifted at random, the same for every frame (edges mirrored)."""
         size = x.shape[1]
