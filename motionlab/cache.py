@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
+import stat
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,20 +38,63 @@ def cache_path(kind: str, source: str | os.PathLike, **params) -> Path:
     return CACHE_DIR / kind / f"{Path(source).stem}-{key}.npy"
 
 
+def check_output_path(path: str | os.PathLike) -> Path:
+    """Return the file an output path names (symlinks followed); raise ValueError if nothing can be written there.
+
+    Call it before long work: a directory, a parent that is a regular file or an unwritable folder is refused
+    in one line naming the path. Missing parent folders are fine (atomic_output creates them).
+    """
+    path = Path(path)
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
+        raise ValueError(f"{path}: is a directory; name an output file")
+    folder = target.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"{path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"{path}: cannot write in {folder} (permission denied)")
+    return target
+
+
+def _is_special(path: Path) -> bool:
+    """Return whether path exists and is not a regular file (a device, a pipe, a socket)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike):
+    """Yield a path to write into; when the block succeeds it replaces `path` at once, when it fails it vanishes.
+
+    The temporary file sits beside the target with a name unique to this process and call, and keeps the target's
+    suffix (so writers that choose a format by extension still work). A symlink is followed (the link stays and
+    its target is replaced); a device or pipe (/dev/null, /dev/stdout) is written through, never replaced.
+    """
+    target = check_output_path(path)
+    if _is_special(target):
+        yield target
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.{os.getpid()}-{secrets.token_hex(4)}.partial{target.suffix}")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def save_array_atomic(path: str | os.PathLike, array: np.ndarray) -> Path:
     """Write an .npy file via a temporary file and an atomic rename, so a reader never sees half of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
+    with atomic_output(path) as partial:
         with open(partial, "wb") as handle:
             np.save(handle, array)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 PLACEHOLDER_ROWS = 10 ** 15  # a file being built claims this many rows, reserving header room for the real count
