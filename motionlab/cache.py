@@ -18,6 +18,9 @@ DATA_DIR = Path(os.environ.get("MOTIONLAB_DATA", REPO_ROOT / "data"))  # videos 
 CACHE_DIR = DATA_DIR / "cache"  # derived arrays (frames, flow), git-ignored
 MODELS_DIR = REPO_ROOT / "models"  # shipped weights
 IMAGES_DIR = REPO_ROOT / "images"  # key figures shown in the README
+SHARED_DATA_DIR = Path(os.environ.get("MOTIONLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))  # real data
+# sets (jumprope, quva, weizmann, gestures, mnist), read in place and never copied; override with MOTIONLAB_SHARED_DATA
+VIDEO_DIR, LABEL_DIR = "speed_videos", "speed_annotations"  # jump-rope layout: ROOT/VIDEO_DIR/*.mp4 + ROOT/LABEL_DIR/*.npy
 
 
 def file_fingerprint(path: str | os.PathLike) -> dict:
