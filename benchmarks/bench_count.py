@@ -19,7 +19,6 @@ from pathlib import Path
 
 import cv2
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def make_clip(folder: Path, seconds: float) -> Path:

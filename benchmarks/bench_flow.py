@@ -2,13 +2,13 @@
 
 Seed: seek to every frame with cap.set(POS_FRAMES) and write it as a JPEG, then per pair read both JPEGs back,
 convert, crop and resize, compute Farneback flow and encode it as HSV->RGB; the encoded flow is saved at the end.
-motionlab: motionlab.flow.write_video_flow (one decode pass, worker threads running motionlab.farneback, which
+motionlab: motionlab.flow.write_video_flow (one decode pass, worker threads running motionlab.flow.compiled, which
 expands each frame once; resumable .npy on disk).
 Two steps in between show where the speed comes from, on motionlab's one-pass decode: OpenCV's Farneback pair by
 pair in spawned worker processes (the design first planned), then the same in worker threads.
 All go from the video file to flow on disk; pool start-up is inside each time.
 
-Importing motionlab.farneback (Numba) and loading its compiled kernels happens once per process and is reported
+Importing motionlab.flow.compiled (Numba) and loading its compiled kernels happens once per process and is reported
 apart, as importing OpenCV is for the seed.
 
 Usage: python benchmarks/bench_flow.py [--frames 1200] [--workers 2]
@@ -90,7 +90,7 @@ def opencv_chunk_flow(crops_gray: list[np.ndarray]) -> np.ndarray:
     """Return OpenCV's Farneback flow pair by pair over K+1 (h, w) uint8 cropped frames resized to the flow size
     as motionlab does: (K, 66, 220, 2) float16."""
     from motionlab.flow import FlowParams
-    from motionlab.flow_cache import to_flow_size
+    from motionlab.flow.pipeline import to_flow_size
 
     cv2.setNumThreads(1)
     frames_gray = to_flow_size(crops_gray, FlowParams())
@@ -101,7 +101,7 @@ def opencv_chunk_flow(crops_gray: list[np.ndarray]) -> np.ndarray:
 def run_opencv_pool(video_path: Path, work_dir: Path, workers: int, processes: bool) -> int:
     """Run motionlab's one-pass decode with OpenCV's pair-by-pair Farneback in a pool; save .npy; return pairs."""
     from motionlab.flow import FlowParams
-    from motionlab.flow_cache import _frame_chunks, _video_crops_gray
+    from motionlab.flow.pipeline import _frame_chunks, _video_crops_gray
 
     chunks = _frame_chunks(_video_crops_gray(video_path, FlowParams()), str(video_path))
     pool = (multiprocessing.get_context("spawn").Pool(workers) if processes
@@ -142,10 +142,10 @@ def main() -> None:
         print(f"video: {args.frames} frames 640x480, {os.cpu_count()} CPU cores, "
               f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows both runs)")
         start = time.perf_counter()
-        from motionlab.farneback import stream_flow
+        from motionlab.flow.compiled import stream_flow
 
         stream_flow(np.zeros((2, 66, 220), np.uint8))  # compiles the kernels once per install, then loads them
-        print(f"motionlab.farneback: import and kernel load {time.perf_counter() - start:.2f} s, once per process "
+        print(f"motionlab.flow.compiled: import and kernel load {time.perf_counter() - start:.2f} s, once per process "
               f"(outside the timings, like importing OpenCV; the first run after install compiles, ~10 s)")
         results, cpu_per_pair = {}, {}
         runs = [("seed", lambda: run_seed(video, work_dir)),

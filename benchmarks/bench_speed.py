@@ -1,7 +1,7 @@
 """End-to-end speed estimation throughput: `motionlab speed` against the seed's approach, on one video, in one run.
 
 motionlab: decode once, flow over worker processes, the shipped model in batches of 256, smoothing
-(motionlab.speed.predict_video_speeds). Seed: extract frames as JPEGs by seeking to each, then per pair read both,
+(motionlab.speed.predict.predict_video_speeds). Seed: extract frames as JPEGs by seeking to each, then per pair read both,
 preprocess, Farneback, HSV->RGB with min-max, and the seed's model on a batch of one (its validation generator).
 Both on the same synthetic 640x480 video; model loading (and its first call) is outside both timings.
 
@@ -41,8 +41,8 @@ def main() -> None:
     parser.add_argument("--seed-frames", type=int, default=300, help="frames the (slow) seed approach reads")
     parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker threads")
     args = parser.parse_args()
-    from motionlab.speed import load_speed_model, predict_video_speeds
-    from motionlab.speed_models import seed_speed_model
+    from motionlab.speed.predict import load_speed_model, predict_video_speeds
+    from motionlab.speed.models import seed_speed_model
     from motionlab.synth.dashcam import render_dashcam
 
     with tempfile.TemporaryDirectory(prefix="bench_speed_") as tmp:

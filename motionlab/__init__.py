@@ -1,7 +1,7 @@
-"""motionlab: reading motion in video (dashcam speed from optical flow, jump-rope counting)."""
+"""motionlab: reading motion in video (dashcam speed, jump-rope counting, actions, next frames)."""
 
 __version__ = "0.1.0"
 
-import os as _os
+from ._quiet import quiet_tensorflow_import
 
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides what matters
+quiet_tensorflow_import()  # the one place that keeps TensorFlow's start-up lines (cuInit, oneDNN) off stderr

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the command line
 
 from .video import VideoError
 
-COMMANDS = ["synth", "frames", "flow", "speed", "count", "label", "demo"]  # modules of motionlab.commands, in help order
+COMMANDS = ["synth", "frames", "flow", "speed", "count", "label", "demo", "serve"]  # modules of motionlab.commands, in help order
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,14 +16,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m motionlab", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"motionlab.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"motionlab.commands.{name}":
-                raise
-            continue  # a command not written yet
-        module.add_parser(subparsers)
+        importlib.import_module(f"motionlab.commands.{name}").add_parser(subparsers)
     return parser
+
+
+def one_line(error: BaseException) -> str:
+    """Return an error's message on one line (libraries sometimes raise several)."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except (VideoError, ValueError, FileNotFoundError) as error:
-        print(f"motionlab {args.command}: error: {error}", file=sys.stderr)
+        print(f"motionlab {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"motionlab {args.command}: interrupted (caches keep what was finished; run again to resume)",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

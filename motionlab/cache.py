@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout that holds motionlab/, data/, models/
 DATA_DIR = Path(os.environ.get("MOTIONLAB_DATA", REPO_ROOT / "data"))  # videos and labels; override with MOTIONLAB_DATA
 CACHE_DIR = DATA_DIR / "cache"  # derived arrays (frames, flow), git-ignored
+LOCK_DIR = CACHE_DIR / "locks"  # one small lock file per output or cache entry being built (see file_lock)
 MODELS_DIR = REPO_ROOT / "models"  # shipped weights
 IMAGES_DIR = REPO_ROOT / "images"  # key figures shown in the README
 SHARED_DATA_DIR = Path(os.environ.get("MOTIONLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))  # real data
@@ -126,43 +128,72 @@ def rows_built(building: str | os.PathLike) -> tuple[int, int, np.dtype | None, 
     return (building.stat().st_size - header) // row_bytes, header, dtype, tuple(shape[1:])
 
 
-def build_in_chunks(path: str | os.PathLike, produce, expected_rows: int | None = None) -> np.ndarray:
+@contextmanager
+def file_lock(path: str | os.PathLike):
+    """Hold an exclusive lock named after path (an output or cache file) for the block; other processes wait.
+
+    The lock file lives in data/cache/locks/, keyed by the resolved path, so nothing appears beside the output.
+    """
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:24]
+    with open(LOCK_DIR / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_in_chunks(path: str | os.PathLike, produce) -> np.ndarray:
     """Build a large .npy cache chunk by chunk, resumably, and return it memory-mapped (mmap_mode='r').
 
     produce(start_row) yields arrays of consecutive rows beginning at start_row. Rows are appended to a hidden
     .building file (written through to disk after each chunk) under a header claiming PLACEHOLDER_ROWS; after an
     interrupt the next call drops any incomplete row and resumes after the last complete one. When production
-    ends (with expected_rows rows, if given) the header gets the real count and the file is renamed into place,
-    so the final name never holds half a cache and nothing is copied twice.
+    ends the header gets the real count and the file is renamed into place, so the final name never holds half a
+    cache and nothing is copied twice. Concurrent builders of one path take turns (file_lock): the later one finds
+    the finished file. A build that fails before its first row leaves nothing behind.
     """
     path = Path(path)
     if path.exists():
         return np.load(path, mmap_mode="r")
+    with file_lock(path):
+        if not path.exists():
+            _build_locked(path, produce)
+    return np.load(path, mmap_mode="r")
+
+
+def _build_locked(path: Path, produce) -> None:
+    """Build path as build_in_chunks says, holding its lock."""
     building = path.with_name(f".{path.name}.building")
     building.parent.mkdir(parents=True, exist_ok=True)
     rows, header, dtype, row_shape = rows_built(building)
-    with open(building, "r+b" if header else "wb") as handle:
-        if header:
-            handle.truncate(header + rows * dtype.itemsize * int(np.prod(row_shape)))  # a half-written row goes
-            handle.seek(0, os.SEEK_END)
-        for chunk in produce(rows):
-            chunk = np.ascontiguousarray(chunk)
-            if not header:
-                dtype, row_shape = chunk.dtype, chunk.shape[1:]
-                handle.write(_npy_header(dtype, row_shape, PLACEHOLDER_ROWS))
-                header = handle.tell()
-            if chunk.dtype != dtype or chunk.shape[1:] != row_shape:
-                raise RuntimeError(f"{path}: a chunk of {chunk.dtype} {chunk.shape[1:]} rows follows {dtype} "
-                                   f"{row_shape} rows; delete {building} and retry")
-            chunk.tofile(handle)
+    try:
+        with open(building, "r+b" if header else "wb") as handle:
+            if header:
+                handle.truncate(header + rows * dtype.itemsize * int(np.prod(row_shape)))  # a half-written row goes
+                handle.seek(0, os.SEEK_END)
+            for chunk in produce(rows):
+                chunk = np.ascontiguousarray(chunk)
+                if not header:
+                    dtype, row_shape = chunk.dtype, chunk.shape[1:]
+                    handle.write(_npy_header(dtype, row_shape, PLACEHOLDER_ROWS))
+                    header = handle.tell()
+                if chunk.dtype != dtype or chunk.shape[1:] != row_shape:
+                    raise RuntimeError(f"{path}: a chunk of {chunk.dtype} {chunk.shape[1:]} rows follows {dtype} "
+                                       f"{row_shape} rows; delete {building} and retry")
+                chunk.tofile(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+                rows += len(chunk)
+            if not rows:
+                raise RuntimeError(f"{path}: the producer gave no rows")
+            handle.seek(0)
+            handle.write(_npy_header(dtype, row_shape, rows, header))
             handle.flush()
             os.fsync(handle.fileno())
-            rows += len(chunk)
-        if not rows or (expected_rows is not None and rows != expected_rows):
-            raise RuntimeError(f"{path}: built {rows} rows, expected {expected_rows}; delete {building} and retry")
-        handle.seek(0)
-        handle.write(_npy_header(dtype, row_shape, rows, header))
-        handle.flush()
-        os.fsync(handle.fileno())
+    except BaseException:
+        if not rows:
+            building.unlink(missing_ok=True)  # nothing to resume from
+        raise
     os.replace(building, path)
-    return np.load(path, mmap_mode="r")

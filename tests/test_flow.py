@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 
 import motionlab.cache
-from motionlab import flow_cache
+from motionlab.flow import pipeline as flow_cache
 from motionlab.__main__ import main
 from motionlab.flow import (FlowParams, change_brightness, farneback, flow_hsv_rgb, flow_raw, iter_video_flow,
                             pair_flow, seed_hsv_rgb, video_flow)
-from motionlab.farneback import stream_flow
+from motionlab.flow.compiled import stream_flow
 from motionlab.video import VideoError, iter_frames, write_video
 
 SHIFT_PX = 3  # known displacement between two images, pixels
-STREAM_TOLERANCE_PX = 1e-3  # motionlab.farneback against OpenCV, pixels (float32 sums in another order)
+STREAM_TOLERANCE_PX = 1e-3  # motionlab.flow.compiled against OpenCV, pixels (float32 sums in another order)
 VIDEO_SHIFT_PX = 8  # per-frame pan of the test video, pixels at 640x480 (2.75 px at the 220-px model width)
 
 

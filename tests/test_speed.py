@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from motionlab.cache import MODELS_DIR
-from motionlab.datasets import Drive
-from motionlab.speed_data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches, frame_speeds_from_pairs
-from motionlab.speed import SMOOTHING_PAIRS
-from motionlab.speed_train import train_speed_model
+from motionlab.speed.drives import Drive
+from motionlab.speed.data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches, frame_speeds_from_pairs
+from motionlab.speed.predict import SMOOTHING_PAIRS
+from motionlab.speed.training import train_speed_model
 from motionlab.video import load_labels
 
 SHIPPED = MODELS_DIR / "speed_flow_cnn.keras"
@@ -33,7 +33,7 @@ def test_training_one_step_runs_and_saves(tiny_drive, tmp_path, kind):
 
 
 def test_mirrored_raw_input_negates_sideways_flow(tiny_drive):
-    from motionlab.speed_data import model_inputs
+    from motionlab.speed.data import model_inputs
 
     plain = model_inputs(tiny_drive, np.array([5]), RAW_INPUT, 1)
     mirrored = model_inputs(tiny_drive, np.array([5]), RAW_INPUT, 1, flip=np.array([True]))

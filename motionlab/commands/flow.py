@@ -7,7 +7,7 @@ from dataclasses import fields
 
 def add_parser(subparsers) -> None:
     """Register `flow` with one option per FlowParams setting (defaults: the seed's)."""
-    from ..flow import FlowParams
+    from ..flow.params import FlowParams
 
     parser = subparsers.add_parser(
         "flow", help="dense optical flow of a video: (N-1, H, W, 2) float16 .npy, pixels per frame",
@@ -31,7 +31,8 @@ def run(args) -> int:
     """Compute the flow and print where it went and its shape."""
     import numpy as np
 
-    from ..flow import FlowParams, write_video_flow
+    from ..flow.params import FlowParams
+    from ..flow.pipeline import write_video_flow
 
     params = FlowParams(**{field.name: getattr(args, field.name) for field in fields(FlowParams)})
     out = write_video_flow(args.video, args.out, params, workers=args.workers, progress=not args.quiet,

@@ -16,7 +16,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     """Write the speeds and say how many lines went where."""
-    from ..speed import DEFAULT_MODEL, SMOOTHING_PAIRS, write_speeds
+    from ..speed.predict import DEFAULT_MODEL, SMOOTHING_PAIRS, write_speeds
 
     lines = write_speeds(args.video, args.out, args.model or DEFAULT_MODEL,
                          smoothing=SMOOTHING_PAIRS if args.smoothing is None else args.smoothing,

@@ -3,7 +3,7 @@
 The calling thread decodes, crops and grays each frame once, cuts the stream into chunks of CHUNK_PAIRS pairs
 (consecutive chunks share their boundary frame) and hands them to a pool of workers, which resize the frames to
 the flow size and compute the flow. Workers are threads by default: decoding (OpenCV) and Farneback
-(motionlab.farneback, compiled with nogil) release Python's lock, so threads keep both cores busy without each
+(motionlab.flow.compiled, compiled with nogil) release Python's lock, so threads keep both cores busy without each
 worker process paying ~0.5 CPU-s to start and import, and without copying frames between processes
 (benchmarks/bench_flow.py measures both: 10.0x against 6.0x the seed's pipeline with OpenCV's Farneback).
 processes=True uses worker processes started with the spawn method instead (never fork: a child forked once
@@ -22,21 +22,21 @@ from typing import Iterable, Iterator
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
-
-from .cache import build_in_chunks, cache_key, cache_path, file_fingerprint
-from .farneback import stream_flow
-from .flow import FlowParams
-from .video import VideoError, iter_frames, prepare_frame, probe_video
+from ..cache import build_in_chunks, cache_key, cache_path, check_output_path, file_fingerprint, file_lock
+from ..progress import progress_bar
+from ..video import VideoError, iter_frames, prepare_frame, probe_video
+from .compiled import stream_flow
+from .params import FlowParams
 
 CHUNK_PAIRS = 50  # flow fields per worker task and per resumable part of a cache
 QUEUED_PER_WORKER = 4  # chunks waiting per worker: decoding runs ahead while workers start, memory stays bounded
 CACHE_DTYPE = np.float16  # cached flow, pixels per frame (about 0.01 px resolution below 16 px)
-GRAY_SOURCE = "luma"  # gray frames come from the decoder's luma plane where it has one (part of every cache key)
+GRAY_SOURCE = "luma"  # gray frames come from the decoder's luma plane where it has one; kept in every cache key so
+# caches made before stay valid
 
 
 def to_flow_size(crops_gray: list[np.ndarray], params: FlowParams) -> np.ndarray:
-    """Return K (h, w) uint8 cropped gray frames resized as motionlab.flow.prepare does: (K, height, width) uint8."""
+    """Return K (h, w) uint8 cropped gray frames resized as motionlab.flow.params.prepare does: (K, height, width) uint8."""
     return np.stack([prepare_frame(crop, size=(params.height, params.width)) for crop in crops_gray])
 
 
@@ -74,8 +74,7 @@ def _map_chunks(chunks: Iterable[list[np.ndarray]], params: FlowParams, workers:
                 processes: bool = False) -> Iterator[np.ndarray]:
     """Yield the flow of each chunk in order, computed by `workers` threads (0: in the calling thread), or by
     `workers` processes started with the spawn method (forking once OpenCV runs its threads can deadlock)."""
-    if workers < 0:
-        raise ValueError(f"workers must be >= 0, got {workers}")
+    check_workers(workers)
     if workers == 0:
         for chunk in chunks:
             yield _chunk_flow(chunk, params, dtype)
@@ -101,18 +100,7 @@ def _map_chunks(chunks: Iterable[list[np.ndarray]], params: FlowParams, workers:
 def _video_crops_gray(video_path, params: FlowParams, start: int = 0) -> Iterator[np.ndarray]:
     """Yield frames start, start+1, ... of a video, cropped to the road and gray, not resized: (h, W) uint8 each."""
     return iter_frames(video_path, crop_rows=params.crop_rows(probe_video(video_path).height), gray=True,
-                       start=start, luma=GRAY_SOURCE == "luma")
-
-
-def iter_flow(frames_bgr: Iterable[np.ndarray], params: FlowParams = FlowParams(), workers: int = 2,
-              source: str = "frames") -> Iterator[np.ndarray]:
-    """Yield the flow from each frame to the next of in-memory BGR frames, in order: (height, width, 2) float32 px/frame.
-
-    Nothing is cached. With workers=0 everything runs in the calling thread.
-    """
-    crops_gray = (prepare_frame(frame, params.crop_rows(frame.shape[0]), gray=True) for frame in frames_bgr)
-    for flows in _map_chunks(_frame_chunks(crops_gray, source), params, workers, np.float32):
-        yield from flows
+                       start=start, luma=True)
 
 
 def iter_video_flow(video_path: str | os.PathLike, params: FlowParams = FlowParams(),
@@ -134,8 +122,8 @@ def _build(target: Path, video_path, params: FlowParams, workers: int, progress:
     def produce(start_pair: int) -> Iterator[np.ndarray]:
         frames = _video_crops_gray(video_path, params, start=start_pair)
         chunks = _frame_chunks(frames, str(video_path), first_chunk=start_pair == 0)
-        bar = tqdm(total=max(pairs_estimate, start_pair), initial=start_pair, unit="pair",
-                   desc=f"flow {Path(video_path).name}", disable=not progress)
+        bar = progress_bar(total=max(pairs_estimate, start_pair), initial=start_pair, unit="pair",
+                           desc=f"flow {Path(video_path).name}", enabled=progress)
         with bar:
             for flows in _map_chunks(chunks, params, workers, CACHE_DTYPE, processes):
                 bar.update(len(flows))
@@ -164,15 +152,25 @@ def write_video_flow(video_path: str | os.PathLike, out_path: str | os.PathLike,
                      workers: int = 2, progress: bool = True, processes: bool = False) -> Path:
     """Write a video's N-1 flow fields to out_path (.npy, (N-1, height, width, 2) float16 px/frame) and return it.
 
-    Built resumably beside out_path under a name keyed by the file and parameters, then renamed into place.
+    Built resumably beside the file out_path names (a symlink is followed) under a hidden name keyed by the video
+    and parameters, then renamed into place; concurrent runs with one out_path take turns, and each succeeds.
     """
     out_path = Path(out_path)
     if out_path.suffix != ".npy":
         raise ValueError(f"{out_path}: the output must be a .npy file")
+    check_workers(workers)
+    target = check_output_path(out_path)
     probe_video(video_path)
     key = cache_key(source=file_fingerprint(video_path), gray=GRAY_SOURCE, **params.as_dict())
-    building = out_path.with_name(f".{out_path.stem}-{key}.npy")
-    flow = _build(building, video_path, params, workers, progress, processes)
-    del flow  # release the memory map before the rename
-    os.replace(building, out_path)
+    hidden = target.with_name(f".{target.stem}-{key}.npy")
+    with file_lock(target):
+        flow = _build(hidden, video_path, params, workers, progress, processes)
+        del flow  # release the memory map before the rename
+        os.replace(hidden, target)
     return out_path
+
+
+def check_workers(workers: int) -> None:
+    """Raise ValueError unless workers is a usable pool size (0: everything in the calling thread)."""
+    if workers < 0:
+        raise ValueError(f"--workers must be >= 0, got {workers}")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import DATA_DIR
-from .video import load_video_labels
+from ..cache import DATA_DIR
+from ..video import load_video_labels
 
 SYNTH_DIR = DATA_DIR / "synth"  # rendered synthetic drives
 TRAIN_SEEDS = tuple(range(1, 41))  # scenes and traces the models train on: many short drives, many scenes
@@ -38,7 +38,7 @@ class Drive:
 
 def synthetic_drive(seed: int, n_frames: int | None = None, first_segment: str | None = None) -> Drive:
     """Return a synthetic drive, rendering it into data/synth/ the first time it is asked for."""
-    from .synth.dashcam import RENDER_VERSION, render_dashcam
+    from ..synth.dashcam import RENDER_VERSION, render_dashcam
 
     n_frames = n_frames or (FAST_FRAMES_PER_DRIVE if FAST else FRAMES_PER_DRIVE)
     name = f"dashcam_v{RENDER_VERSION}_{seed}_{n_frames}" + (f"_{first_segment}" if first_segment else "")

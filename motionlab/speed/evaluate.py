@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .speed_data import RAW_INPUT, SEED_INPUT, DriveArrays, model_inputs
+from .data import RAW_INPUT, SEED_INPUT, DriveArrays, model_inputs
 
 PREDICT_BATCH = 256  # pairs per model call
 

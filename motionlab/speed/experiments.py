@@ -1,4 +1,4 @@
-"""The speed experiments behind notebook 03 and models/README.md: `python -m motionlab.speed_experiments`.
+"""The speed experiments behind notebook 03 and models/README.md: `python -m motionlab.speed.experiments`.
 
 Trains the seed's model and motionlab's variants on the synthetic training drives (validation: the last training
 seed, a whole drive), scores everything on held-out drives of unseen seeds, measures the seed's leaky split and
@@ -14,12 +14,12 @@ import time
 
 import numpy as np
 
-from .cache import MODELS_DIR
-from .speed import DEFAULT_MODEL
-from .datasets import FAST, selection_drives, test_drives, training_drives, validation_drives
-from .speed_data import RAW_INPUT, SEED_INPUT, DriveArrays
-from .speed_eval import MagnitudeBaseline, MeanBaseline, evaluate, mse, predict_pairs, smooth
-from .speed_train import seed_style_split, subset, train_speed_model
+from ..cache import MODELS_DIR
+from .predict import DEFAULT_MODEL
+from .drives import FAST, selection_drives, test_drives, training_drives, validation_drives
+from .data import RAW_INPUT, SEED_INPUT, DriveArrays
+from .evaluate import MagnitudeBaseline, MeanBaseline, evaluate, mse, predict_pairs, smooth
+from .training import seed_style_split, subset, train_speed_model
 
 RESULTS_PATH = MODELS_DIR / "speed_results.json"  # what the notebook and README show
 SMOOTHING_CHOICES = (1, 5, 9, 15, 25, 41, 61)  # moving-average windows tried on the validation drives, pairs

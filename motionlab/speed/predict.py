@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .cache import MODELS_DIR
-from .flow import FlowParams, iter_video_flow
-from .speed_data import frame_speeds_from_pairs
-from .speed_eval import predict_flow_stream, smooth
-from .video import probe_video, save_labels
+from ..cache import MODELS_DIR
+from ..flow.params import FlowParams
+from ..flow.pipeline import iter_video_flow
+from .data import frame_speeds_from_pairs
+from .evaluate import predict_flow_stream, smooth
+from ..video import probe_video, save_labels
 
 DEFAULT_MODEL = MODELS_DIR / "speed_flow_cnn.keras"  # the shipped model (models/README.md says how it was made)
 SMOOTHING_PAIRS = 41  # centred moving average over this many pairs, chosen with the model on the selection drives

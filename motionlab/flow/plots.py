@@ -7,9 +7,10 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .flow import FlowParams, flow_hsv_rgb
-from .plots import plot_speed_traces, rgb
-from .video import read_frame
+from ..plots import plot_speed_traces, rgb
+from ..video import read_frame
+from .encodings import flow_hsv_rgb
+from .params import FlowParams
 
 QUIVER_STEP = 8  # one arrow every this many pixels of the flow field
 QUIVER_GAIN = 2.0  # arrows are drawn this many times their length in pixels per frame, for visibility

@@ -6,10 +6,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .flow import flow_hsv_rgb
-from .plots import plot_speed_traces, rgb
-from .speed_data import DriveArrays, model_inputs
-from .speed_eval import model_kind
+from ..flow.encodings import flow_hsv_rgb
+from ..plots import plot_speed_traces, rgb
+from .data import DriveArrays, model_inputs
+from .evaluate import model_kind
 
 
 def results_table(results: dict) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def speed_viewer(video_path, arrays: DriveArrays, frame_speeds: np.ndarray, pred
     """Return an ipywidgets.interact slider: the frame, its flow as colour, and the speed trace with a cursor."""
     import ipywidgets
 
-    from .video import read_frame
+    from ..video import read_frame
 
     def show(frame=0):
         pair = min(frame, len(arrays.flow) - 1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .speed_data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches
-from .speed_models import flow_speed_model, seed_speed_model
+from .data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches
+from .models import flow_speed_model, seed_speed_model
 
 BATCH_SIZE = 32  # pairs per batch (the seed used 16)
 PATIENCE_EPOCHS = 4  # early stopping: epochs without a better validation loss
