@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cache import REPO_ROOT
 from ..progress import listen_progress
 from .tasks import Task, TaskOutput
 
@@ -52,7 +53,7 @@ class Job:
         text = " ".join(str(error).split()) or type(error).__name__
         for path in (self.video, self.folder):
             text = text.replace(str(path.resolve()), self.client_name).replace(str(path), self.client_name)
-        return text[:300]
+        return text.replace(f"{REPO_ROOT}/", "")[:300]  # shipped files by their repository path
 
     def as_json(self) -> dict:
         """Return what GET /api/jobs/ID answers (file names only: the app turns them into URLs)."""
