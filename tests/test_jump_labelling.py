@@ -75,3 +75,46 @@ def test_label_command_without_a_display_fails_clearly(small_clip, tmp_path):
     result = subprocess.run([sys.executable, "-m", "motionlab", "label", str(small_clip), "--out",
                              str(tmp_path / "x.npy")], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2 and "no display" in result.stderr
+
+
+def test_fractional_frames_are_refused_not_truncated_and_merged(tmp_path):
+    path = tmp_path / "fractional.npy"
+    with pytest.raises(ValueError, match=r"fractional\.npy: jump frames must be whole frame indices"):
+        save_jump_labels(path, [3.7, 10.2, 10.9])  # truncating would merge 10.2 and 10.9 into one jump
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+    assert np.load(save_jump_labels(path, [10.0, 3.0])).tolist() == [3, 10]  # whole numbers as floats are fine
+
+
+def test_negative_or_past_the_end_frames_are_refused_with_a_readable_message(tmp_path):
+    with pytest.raises(ValueError, match="must not be negative, got -2"):
+        save_jump_labels(tmp_path / "a.npy", [-2, 5])
+    with pytest.raises(ValueError, match=r"frame index 40 is past the end of the video \(40 frames\)"):
+        save_jump_labels(tmp_path / "a.npy", [5, 40], frame_count=40)
+    np.save(tmp_path / "negative.npy", np.array([-1, 3]))
+    with pytest.raises(VideoError) as error:
+        load_jump_labels(tmp_path / "negative.npy")
+    assert "must not be negative" in str(error.value) and "None" not in str(error.value)
+    np.save(tmp_path / "long.npy", np.array([3, 12, 99]))
+    assert load_jump_labels(tmp_path / "long.npy").tolist() == [3, 12, 99]  # length unknown: accepted
+    with pytest.raises(VideoError, match=r"long\.npy: frame index 99 is past the end of the video \(50 frames\)"):
+        load_jump_labels(tmp_path / "long.npy", frame_count=50)
+
+
+def test_unsigned_labels_load_as_int64_and_unsorted_ones_are_refused(tmp_path):
+    np.save(tmp_path / "sorted.npy", np.array([3, 9, 200], np.uint8))
+    labels = load_jump_labels(tmp_path / "sorted.npy")
+    assert labels.dtype == np.int64 and labels.tolist() == [3, 9, 200]
+    np.save(tmp_path / "unsorted.npy", np.array([9, 3, 200], np.uint8))  # np.diff on uint8 wraps: 3 - 9 = 250
+    with pytest.raises(VideoError, match="strictly ascending"):
+        load_jump_labels(tmp_path / "unsorted.npy")
+
+
+def test_unreadable_labels_files_name_the_file(tmp_path):
+    (tmp_path / "text.npy").write_text("3\n9\n")
+    with pytest.raises(VideoError, match=r"text\.npy: not a \.npy array"):
+        load_jump_labels(tmp_path / "text.npy")
+    np.save(tmp_path / "grid.npy", np.zeros((2, 2), np.int32))
+    with pytest.raises(VideoError, match=r"grid\.npy: expected a 1-D array of integer frame indices"):
+        load_jump_labels(tmp_path / "grid.npy")
+    with pytest.raises(VideoError, match=r"missing\.npy: no such labels file"):
+        load_jump_labels(tmp_path / "missing.npy")

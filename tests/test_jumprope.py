@@ -12,7 +12,7 @@ import pytest
 from motionlab.jumps.counting import (COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period,
                                      track_jumps)
 from motionlab.jumps.data import load_jump_labels
-from motionlab.jumps.evaluate import load_results, save_fold
+from motionlab.jumps.results import load_results, save_fold
 from motionlab.jumps.metrics import score_clip, summarise
 from motionlab.synth.jumprope import JumpropeRenderer, render_jumprope
 from motionlab.video import VideoError, count_frames, write_video

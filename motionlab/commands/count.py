@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -20,17 +21,27 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Count one video and print the result; the video decodes in a thread while TensorFlow and the model load."""
+    """Count one video and print the result; the video decodes in a thread while TensorFlow and the model load.
+
+    The video and the weights file are checked first (milliseconds, no TensorFlow); if the loaded model then turns
+    out not to be a counter, the decoding stops at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from ..jumps.data import read_small_gray
+    from ..jumps.weights import check_counter_file
     from ..video import probe_video
 
     probe_video(args.video)  # a clear error for a missing or unreadable file before anything slow starts
+    weights = check_counter_file(args.weights) if args.weights else None
+    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        decoding = pool.submit(read_small_gray, args.video, progress=not args.quiet)
-        from ..jumps.counting import COUNTER_WEIGHTS, count_video, load_counter
+        decoding = pool.submit(read_small_gray, args.video, progress=not args.quiet, stop=stop)
+        try:
+            from ..jumps.counting import COUNTER_WEIGHTS, count_video, load_counter
 
-        model = load_counter(args.weights or COUNTER_WEIGHTS)
+            model = load_counter(weights or COUNTER_WEIGHTS)
+        except BaseException:
+            stop.set()  # a bad model, or Ctrl-C: do not wait for the whole video to decode
+            raise
         result = count_video(args.video, model, decoded=decoding.result())
     if args.json:
         print(json.dumps(result.as_json()))

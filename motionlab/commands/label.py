@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+MAX_SPEED = 4.0  # fastest playback --speed accepts, fraction of real time (faster is no use for labelling)
+
 
 def add_parser(subparsers) -> None:
     """Register `label`."""
@@ -10,17 +12,19 @@ def add_parser(subparsers) -> None:
     parser.add_argument("video", help="video file")
     parser.add_argument("--out", help="labels .npy (default: ../speed_annotations/NAME.npy for a video in "
                                       "speed_videos/, else NAME.npy beside the video)")
-    parser.add_argument("--speed", type=float, default=0.33, help="playback speed, fraction of real time")
+    parser.add_argument("--speed", type=float, help="playback speed, fraction of real time (default: "
+                                                    "motionlab.jumps.labelling.PLAYBACK_SPEED, a third)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     """Open the labelling window and report where the labels went."""
-    from ..jumps.labelling import label_window
     from ..jumps.data import load_jump_labels
+    from ..jumps.labelling import PLAYBACK_SPEED, label_window
 
-    if not 0 < args.speed <= 4:
-        raise ValueError(f"--speed must be in (0, 4], got {args.speed}")
-    path = label_window(args.video, args.out, args.speed)
+    speed = PLAYBACK_SPEED if args.speed is None else args.speed
+    if not 0 < speed <= MAX_SPEED:
+        raise ValueError(f"--speed must be in (0, {MAX_SPEED:g}], got {speed}")
+    path = label_window(args.video, args.out, speed)  # checks the video and --out before decoding
     print(f"saved {len(load_jump_labels(path))} jumps to {path}")
     return 0

@@ -7,9 +7,13 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
-
+from ..progress import progress_bar
 from .models import conv_layer_names
+
+FILTERS = 9  # filters visualised per layer (a 3 x 3 grid)
+ASCENT_STEPS = 30  # gradient-ascent steps per filter input; hand-set (the pictures settle by then)
+ASCENT_STEP_SIZE = 0.5  # input change per step, in units of the normalised gradient; hand-set
+NOISE_SIGMA = 0.1  # standard deviation of the noise gradient ascent starts from (input units)
 
 
 def layer_activations(model: keras.Model, window: np.ndarray) -> dict[str, np.ndarray]:
@@ -20,8 +24,8 @@ def layer_activations(model: keras.Model, window: np.ndarray) -> dict[str, np.nd
     return {name: np.asarray(output[0]) for name, output in zip(names, outputs)}
 
 
-def filter_inputs(model: keras.Model, layer_name: str, filters: int = 9, steps: int = 30, step_size: float = 0.5,
-                  seed: int = 0) -> np.ndarray:
+def filter_inputs(model: keras.Model, layer_name: str, filters: int = FILTERS, steps: int = ASCENT_STEPS,
+                  step_size: float = ASCENT_STEP_SIZE, seed: int = 0) -> np.ndarray:
     """Return, for the first `filters` filters of a Conv3D layer, the input window that maximises the filter's
     activation at the centre of its map (mean over time) after `steps` normalised gradient-ascent steps from
     noise: (F, T, S, S, C) float32."""
@@ -32,7 +36,7 @@ def filter_inputs(model: keras.Model, layer_name: str, filters: int = 9, steps: 
     count = min(filters, layer.filters)
     rng = np.random.default_rng(seed)
     shape = (count,) + tuple(model.input_shape[1:])
-    images = tf.Variable(rng.normal(0.0, 0.1, shape).astype(np.float32))
+    images = tf.Variable(rng.normal(0.0, NOISE_SIGMA, shape).astype(np.float32))
     for _ in range(steps):  # all filters at once: image i ascends the activation of filter i
         with tf.GradientTape() as tape:
             activation = probe(images, training=False)
@@ -45,10 +49,11 @@ def filter_inputs(model: keras.Model, layer_name: str, filters: int = 9, steps: 
     return images.numpy()
 
 
-def filter_inputs_by_layer(model: keras.Model, filters: int = 9, steps: int = 30) -> dict[str, np.ndarray]:
+def filter_inputs_by_layer(model: keras.Model, filters: int = FILTERS,
+                           steps: int = ASCENT_STEPS) -> dict[str, np.ndarray]:
     """Return filter_inputs for every Conv3D layer: {name: (F, T, S, S, C)}."""
     return {name: filter_inputs(model, name, filters, steps)
-            for name in tqdm(conv_layer_names(model), desc="gradient ascent", unit="layer")}
+            for name in progress_bar(conv_layer_names(model), desc="gradient ascent", unit="layer")}
 
 
 def to_display(image: np.ndarray) -> np.ndarray:

@@ -10,31 +10,42 @@ from pathlib import Path
 import cv2
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..cache import MODELS_DIR
+from ..progress import progress_bar
 from ..video import VideoError
-from .data import crop_frames, motion_box, read_small_gray
-from .models import COUNTER_SIZE, COUNTER_WINDOW
-from .training import counter_inputs
+from .data import Clip, counter_frames, counter_inputs, crop_frames, motion_box, read_small_gray
+from .weights import check_counter_model
 
 COUNTER_WEIGHTS = MODELS_DIR / "jump_counter.keras"  # shipped improved counter
-INFERENCE_STRIDE = 4  # frames between the starts of overlapping inference windows
-PEAK_THRESHOLD = 0.3  # a jump needs at least this probability at its peak
-REFRACTORY = 0.55  # two jumps are at least this fraction of the clip's step period apart
-CADENCE_RANGE_HZ = (1.2, 9.0)  # plausible jump rates, jumps per second (bounds of the period search)
+INFERENCE_STRIDE = 4  # frames between the starts of overlapping inference windows; hand-set (a quarter window)
+INFERENCE_BATCH = 64  # windows per model call: bounds memory, does not change any result
+PEAK_THRESHOLD = 0.3  # probability a jump needs at its peak; chosen with the rule (see models/README_jumprope.md)
+LOW_PEAK_THRESHOLD = 0.15  # probability: the lower peak threshold the rule comparison also tries; hand-set
+SEED_STYLE_THRESHOLD = 0.5  # probability above which the seed-style rule counts every frame (the seed's threshold)
+REFRACTORY = 0.55  # step periods: two jumps are at least this far apart; chosen with the rule (see the models README)
+MIN_PEAK_GAP = 2.0  # frames: the smallest gap between two peaks, with or without a refractory period
+PROBABILITY_SIGMA = 0.7  # frames: Gaussian blur of the per-frame probability before peak picking; hand-set
+CADENCE_RANGE_HZ = (1.2, 9.0)  # jumps per second: plausible jump rates, the bounds of the period search; hand-set
+SEGMENT_SECONDS = 2.5  # s: step_period averages the autocorrelation of overlapping segments about this long; hand-set
 HALF_PERIOD_SHARE = 0.5  # step_period takes the shortest autocorrelation peak at least this share of the highest
 STRIDE_TOLERANCE = 0.2  # stride check: a repeat within this fraction of half the period is "at half the period"
-STRIDE_SHARE = 0.3  # stride check: and it is at least this share of the repeat at the full period (a bounce whose
-# probability wiggles between jumps has a faint repeat at half its period); of 0, 0.1, ..., 0.5 the best on the 24
-# synthetic speed-step selection clips with the previous shipped counter (MAE of peak picking with the check: 0.056)
-ACTIVITY_SHARE = 0.3  # count_video drops jumps where lower-body motion is below this share of its 90th percentile
-# (whole-clip count error on 8 fresh synthetic clips with pauses and lead-ins: 0.36 without, 0.33 with)
-MODEL_FPS = 30.0  # the counter was trained on 24-30 frames/s; faster videos are subsampled towards this rate
+STRIDE_SHARE = 0.3  # stride check: the half-period repeat must reach this share of the full one; swept 0-0.5 (README)
+BEAT_TIGHTNESS = 4.0  # beat tracking: penalty weight of log(interval / period)^2 per jump; of 0.5 and 4 the better
+LOOSE_BEAT_TIGHTNESS = 0.5  # beat tracking: the looser tightness the rule comparison also tries; hand-set
+BEAT_ACTIVITY = 0.2  # beat tracking drops jumps where the signal's local top is below this share of its range
+BEAT_GAP_PENALTY = 2.0  # beat tracking: score (in signal standard deviations) lost by restarting after a pause
+ACTIVITY_SHARE = 0.3  # share of the lower-body motion's 90th percentile below which count_video drops jumps (README)
+ACTIVITY_SMOOTHING_S = 0.25  # s: Gaussian blur of the lower-body motion signal before the activity test; hand-set
+CLASSICAL_REFRACTORY = 0.6  # step periods between two jumps of the learning-free counter; hand-set
+CLASSICAL_TREND_S = 0.5  # s: the learning-free counter subtracts the motion signal blurred by this; hand-set
+CLASSICAL_SIGMA = 0.8  # frames: Gaussian blur of the detrended motion signal before peak picking; hand-set
+CLASSICAL_LEVEL = 0.15  # detrended-signal standard deviations a learning-free peak must reach; hand-set
+MODEL_FPS = 30.0  # frames/s: the counter trained on 24-30 frames/s; faster videos are subsampled towards this rate
 
 
 def window_probabilities(model: keras.Model, inputs: np.ndarray, stride: int = INFERENCE_STRIDE,
-                         batch_size: int = 64) -> np.ndarray:
+                         batch_size: int = INFERENCE_BATCH) -> np.ndarray:
     """Return the per-frame jump probability of a clip's inputs (N, S, S, C), averaged over overlapping windows,
     (N,) float32 in [0, 1]."""
     window = model.input_shape[1]
@@ -69,7 +80,7 @@ def step_period(signal: np.ndarray, fps: float, stride_check: bool = False) -> f
     longest = min(len(signal) // 2, int(np.ceil(fps / CADENCE_RANGE_HZ[0])))
     if longest <= shortest:
         return float(shortest)
-    segment = min(len(signal), max(3 * longest, int(2.5 * fps)))
+    segment = min(len(signal), max(3 * longest, int(SEGMENT_SECONDS * fps)))
     correlation = np.zeros(longest + 2)
     for start in range(0, len(signal) - segment + 1, max(1, segment // 2)):
         piece = signal[start:start + segment] - signal[start:start + segment].mean()
@@ -122,15 +133,16 @@ def pick_peaks(signal: np.ndarray, min_distance: float, threshold: float) -> np.
 def jumps_from_probabilities(probabilities: np.ndarray, fps: float, threshold: float = PEAK_THRESHOLD,
                              refractory: float | None = REFRACTORY, stride_check: bool = False) -> np.ndarray:
     """Return jump frames, (J,) int64: peaks of the probability with a refractory period of `refractory` times
-    the clip's step period (None: 2 frames, no period estimate)."""
-    smooth = cv2.GaussianBlur(probabilities.astype(np.float32)[None, :], (0, 0), sigmaX=0.7, sigmaY=0).ravel()
-    min_distance = 2.0 if refractory is None else max(2.0, refractory * step_period(probabilities, fps,
-                                                                                    stride_check))
+    the clip's step period (None: MIN_PEAK_GAP frames, no period estimate)."""
+    smooth = cv2.GaussianBlur(probabilities.astype(np.float32)[None, :], (0, 0), sigmaX=PROBABILITY_SIGMA,
+                              sigmaY=0).ravel()
+    min_distance = MIN_PEAK_GAP if refractory is None else max(MIN_PEAK_GAP, refractory * step_period(
+        probabilities, fps, stride_check))
     return pick_peaks(smooth, min_distance, threshold)
 
 
-def track_jumps(signal: np.ndarray, fps: float, tightness: float = 4.0, activity: float = 0.2,
-                gap_penalty: float = 2.0, stride_check: bool = False) -> np.ndarray:
+def track_jumps(signal: np.ndarray, fps: float, tightness: float = BEAT_TIGHTNESS, activity: float = BEAT_ACTIVITY,
+                gap_penalty: float = BEAT_GAP_PENALTY, stride_check: bool = False) -> np.ndarray:
     """Return jump frames (J,) int64 by dynamic-programming beat tracking: the chain of peaks of `signal` (N,) that
     maximises their summed height minus tightness * log(interval / step period)^2, restarting after pauses;
     frames where the signal's local maximum stays below `activity` (as a fraction of its top) are dropped."""
@@ -170,21 +182,58 @@ def track_jumps(signal: np.ndarray, fps: float, tightness: float = 4.0, activity
     return chain[keep]
 
 
-RULES = {  # ways to turn per-frame probabilities (N,) at fps into jump frames, compared in held-out evaluation
-    "peaks > 0.3, refractory 0.55 period": lambda p, fps: jumps_from_probabilities(p, fps, PEAK_THRESHOLD,
-                                                                                  REFRACTORY),
-    "every frame > 0.5 (seed-style)": lambda p, fps: np.where(p > 0.5)[0],
-    "peaks > 0.3, 2-frame gap": lambda p, fps: jumps_from_probabilities(p, fps, PEAK_THRESHOLD, None),
-    "peaks > 0.15, refractory 0.55 period": lambda p, fps: jumps_from_probabilities(p, fps, 0.15, REFRACTORY),
-    "beat tracking, tightness 4": lambda p, fps: track_jumps(p, fps, tightness=4.0),
-    "beat tracking, tightness 0.5": lambda p, fps: track_jumps(p, fps, tightness=0.5),
-    "peaks > 0.15, refractory 0.55 period, stride check": lambda p, fps: jumps_from_probabilities(
-        p, fps, 0.15, REFRACTORY, stride_check=True),
-    "beat tracking, tightness 4, stride check": lambda p, fps: track_jumps(p, fps, tightness=4.0, stride_check=True),
-}
-COUNT_RULE = "peaks > 0.3, refractory 0.55 period"  # the rule `python -m motionlab count` uses: lowest MAE
-# (0.030) of the shipped counter on 8 fresh synthetic clips of every style (python -m motionlab.jumps.evaluate
-# --select-rule); the stride check and beat tracking over-count whole clips with lead-ins, pauses and bounces
+@dataclass(frozen=True)
+class PeakRule:
+    """Counting rule: peaks of the blurred probability at least `threshold` high and `refractory` step periods
+    apart (None: MIN_PEAK_GAP frames, no period estimate); stride_check as in step_period."""
+
+    threshold: float = PEAK_THRESHOLD
+    refractory: float | None = REFRACTORY
+    stride_check: bool = False
+
+    def __str__(self) -> str:
+        gap = f"{MIN_PEAK_GAP:g}-frame gap" if self.refractory is None else f"refractory {self.refractory:g} period"
+        return f"peaks > {self.threshold:g}, {gap}" + (", stride check" if self.stride_check else "")
+
+    def __call__(self, probabilities: np.ndarray, fps: float) -> np.ndarray:
+        """Return the jump frames of per-frame probabilities (N,) at fps, (J,) int64."""
+        return jumps_from_probabilities(probabilities, fps, self.threshold, self.refractory, self.stride_check)
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """Counting rule of the seed: every frame whose probability exceeds `threshold` is a jump."""
+
+    threshold: float = SEED_STYLE_THRESHOLD
+
+    def __str__(self) -> str:
+        return f"every frame > {self.threshold:g} (seed-style)"
+
+    def __call__(self, probabilities: np.ndarray, fps: float) -> np.ndarray:
+        """Return the frames above the threshold, (J,) int64."""
+        return np.where(probabilities > self.threshold)[0]
+
+
+@dataclass(frozen=True)
+class BeatRule:
+    """Counting rule: dynamic-programming beat tracking of the probability (track_jumps) with this tightness."""
+
+    tightness: float = BEAT_TIGHTNESS
+    stride_check: bool = False
+
+    def __str__(self) -> str:
+        return f"beat tracking, tightness {self.tightness:g}" + (", stride check" if self.stride_check else "")
+
+    def __call__(self, probabilities: np.ndarray, fps: float) -> np.ndarray:
+        """Return the tracked jump frames, (J,) int64."""
+        return track_jumps(probabilities, fps, tightness=self.tightness, stride_check=self.stride_check)
+
+
+CountRule = PeakRule | ThresholdRule | BeatRule  # a way to turn per-frame probabilities (N,) at fps into jump frames
+RULES: dict[str, CountRule] = {str(rule): rule for rule in (  # compared in held-out evaluation, by printed name
+    PeakRule(), ThresholdRule(), PeakRule(refractory=None), PeakRule(LOW_PEAK_THRESHOLD), BeatRule(),
+    BeatRule(LOOSE_BEAT_TIGHTNESS), PeakRule(LOW_PEAK_THRESHOLD, stride_check=True), BeatRule(stride_check=True))}
+COUNT_RULE: CountRule = PeakRule()  # the rule `python -m motionlab count` uses: chosen on synthetic clips (README)
 
 
 def motion_signal(crops: np.ndarray) -> np.ndarray:
@@ -198,19 +247,20 @@ def motion_signal(crops: np.ndarray) -> np.ndarray:
 
 def moving_frames(crops: np.ndarray, fps: float, share: float = ACTIVITY_SHARE) -> np.ndarray:
     """Return which frames belong to stretches of lower-body motion (not standing still): the motion signal,
-    smoothed over a quarter second, at least `share` of its 90th percentile, (N,) bool."""
-    signal = cv2.GaussianBlur(motion_signal(crops)[None, :], (0, 0), sigmaX=fps / 4, sigmaY=0).ravel()
+    smoothed over ACTIVITY_SMOOTHING_S, at least `share` of its 90th percentile, (N,) bool."""
+    signal = cv2.GaussianBlur(motion_signal(crops)[None, :], (0, 0), sigmaX=fps * ACTIVITY_SMOOTHING_S,
+                              sigmaY=0).ravel()
     return signal >= share * np.percentile(signal, 90)
 
 
-def classical_jumps(crops: np.ndarray, fps: float, refractory: float = 0.6) -> np.ndarray:
+def classical_jumps(crops: np.ndarray, fps: float, refractory: float = CLASSICAL_REFRACTORY) -> np.ndarray:
     """Return jump frames counted without learning, (J,) int64: peaks of the lower-body motion signal, detrended,
     at least `refractory` step periods apart."""
     signal = motion_signal(crops)
-    trend = cv2.GaussianBlur(signal[None, :], (0, 0), sigmaX=fps / 2, sigmaY=0).ravel()
-    detrended = cv2.GaussianBlur((signal - trend)[None, :], (0, 0), sigmaX=0.8, sigmaY=0).ravel()
+    trend = cv2.GaussianBlur(signal[None, :], (0, 0), sigmaX=fps * CLASSICAL_TREND_S, sigmaY=0).ravel()
+    detrended = cv2.GaussianBlur((signal - trend)[None, :], (0, 0), sigmaX=CLASSICAL_SIGMA, sigmaY=0).ravel()
     period = step_period(detrended, fps)
-    level = 0.0 if not len(detrended) else 0.15 * np.std(detrended)
+    level = 0.0 if not len(detrended) else CLASSICAL_LEVEL * np.std(detrended)
     return pick_peaks(detrended, refractory * period, level)
 
 
@@ -237,11 +287,18 @@ class CountResult:
 
 
 def load_counter(path: str | os.PathLike = COUNTER_WEIGHTS) -> keras.Model:
-    """Return the improved counter from a .keras file (default: the shipped weights)."""
+    """Return the improved counter from a .keras file (default: the shipped weights); ValueError naming the file
+    if it is not a counter: (B, T, S, S, 2) in, (B, T) per-frame probabilities out."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise FileNotFoundError(f"{path}: no counter weights; train them (see models/README_jumprope.md)")
-    return keras.models.load_model(path, compile=False)
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as error:  # Keras raises ValueError, OSError, KeyError... for files it cannot read
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{path}: not a Keras model file ({reason[:120]})") from None
+    check_counter_model(model, path)
+    return model
 
 
 def count_video(video: str | os.PathLike, model: keras.Model | None = None, progress: bool = True,
@@ -261,19 +318,25 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
     box = motion_box(analysed)
     crops = crop_frames(analysed, box, model.input_shape[2])
     probabilities = window_probabilities(model, counter_inputs(crops))
-    jumps = np.asarray(RULES[COUNT_RULE](probabilities, fps / frame_step), np.int64)
+    jumps = np.asarray(COUNT_RULE(probabilities, fps / frame_step), np.int64)
     jumps = jumps[moving_frames(crops, fps / frame_step)[jumps]] * frame_step
     return CountResult(jumps, fps, len(small), probabilities, frame_step, box)
 
 
 def count_crops(model: keras.Model, crops: np.ndarray, fps: float,
-                rule: str = COUNT_RULE) -> tuple[np.ndarray, np.ndarray]:
+                rule: CountRule = COUNT_RULE) -> tuple[np.ndarray, np.ndarray]:
     """Return (jump frames (J,) int64, per-frame probabilities (N,)) for cached motion crops (N, S, S) uint8."""
     probabilities = window_probabilities(model, counter_inputs(crops))
-    return np.asarray(RULES[rule](probabilities, fps), np.int64), probabilities
+    return np.asarray(rule(probabilities, fps), np.int64), probabilities
 
 
-def seed_jumps(model: keras.Model, inputs: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def clip_probabilities(model: keras.Model, clips: list[Clip]) -> dict[str, np.ndarray]:
+    """Return {clip name: per-frame jump probability (N,)} of a counter on whole clips (motion crop)."""
+    return {clip.name: window_probabilities(model, counter_inputs(counter_frames(clip.video)[0])) for clip in clips}
+
+
+def seed_jumps(model: keras.Model, inputs: np.ndarray,
+               threshold: float = SEED_STYLE_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """Return the seed's count on a whole clip: (jump frames (J,), per-frame softmax output (N,)) from consecutive
     non-overlapping windows, a frame counting as a jump when its softmax output exceeds threshold."""
     steps = model.input_shape[1]
@@ -281,8 +344,8 @@ def seed_jumps(model: keras.Model, inputs: np.ndarray, threshold: float = 0.5) -
     starts = np.arange(0, len(inputs) - steps + 1, stride)
     scale = 1.0 if model.input_shape[-1] == 2 else 1 / 255.0
     outputs = np.zeros(len(inputs) + 1, np.float32)
-    for first in tqdm(range(0, len(starts), 64), desc="seed windows", unit="batch", leave=False):
-        chunk = starts[first:first + 64]
+    for first in progress_bar(range(0, len(starts), INFERENCE_BATCH), desc="seed windows", unit="batch", leave=False):
+        chunk = starts[first:first + INFERENCE_BATCH]
         batch = np.stack([inputs[s:s + steps] for s in chunk]).astype(np.float32) * scale
         for start, prediction in zip(chunk, np.asarray(model(batch, training=False))):
             outputs[start:start + steps] = prediction

@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
-from ..cache import DATA_DIR, REPO_ROOT, cache_path, save_array_atomic
+from ..cache import DATA_DIR, LABEL_DIR, SHARED_DATA_DIR, VIDEO_DIR, cache_path, save_array_atomic
+from ..progress import progress_bar
 from ..video import VideoError, iter_frames, probe_video
 
-JUMPROPE_DIR = Path(os.environ.get("MOTIONLAB_JUMPROPE", REPO_ROOT.parent / "shared" / "data" / "jumprope"))  # real
-# clips, read in place (never copied here); override with MOTIONLAB_JUMPROPE
+JUMPROPE_DIR = Path(os.environ.get("MOTIONLAB_JUMPROPE", SHARED_DATA_DIR / "jumprope"))  # the real clips, read in
+# place (never copied here); override with MOTIONLAB_JUMPROPE
 SYNTH_DIR = DATA_DIR / "synth" / "jumprope"  # synthetic clips rendered by `python -m motionlab synth jumprope`
-VIDEO_DIR, LABEL_DIR = "speed_videos", "speed_annotations"  # layout of both folders
-STORE_LONG_SIDE = 384  # frames are decoded once at this long side (pixels) before motion cropping
-BOX_LONG_SIDE = 96  # the motion-energy map that places the crop is this many pixels along its long side
-BOX_THRESHOLD = 0.3  # pixels with at least this fraction of the peak motion energy belong to the athlete
-BOX_MARGIN = 1.25  # the square crop is this many times the athlete's motion box
+SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where the side and three-quarter training clips are rendered
+STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where the rule-choosing speed steps are rendered
+SYNTH_CLIPS = 40  # front-view synthetic training clips of every style (seed 0); the count of the shipped recipe
+SIDE_SYNTH_CLIPS = 16  # side-view synthetic speed-step training clips (seed 1); see models/README_jumprope.md
+OBLIQUE_SYNTH_CLIPS = 16  # three-quarter-view synthetic speed-step training clips (seed 2); see the models README
+SEED_SYNTH_CLIPS = 8  # synthetic clips the seed models train on, the first of SYNTH_CLIPS (128x128 is slow on a CPU)
+STEP_SELECTION_CLIPS = 12  # synthetic speed-step clips per view (front, side; seed 9, never trained on) on which a
+# counter chooses its counting rule without seeing the real labels
+SEED_SIZE = 128  # pixels: the seed models see every frame squashed to this square (the seed's size)
+COUNTER_SIZE = 64  # pixels: the improved counter sees motion crops resized to this square; hand-set for CPU speed
+COUNTER_CHANNELS = 2  # channels of the counter's input: the standardised gray frame and its frame difference
+STORE_LONG_SIDE = 384  # pixels: frames are decoded once at this long side before motion cropping; hand-set
+BOX_LONG_SIDE = 96  # pixels: long side of the motion-energy map that places the crop; hand-set
+BOX_THRESHOLD = 0.3  # share of the peak motion energy from which a pixel belongs to the athlete; hand-set
+BOX_MARGIN = 1.25  # the square crop's side in multiples of the athlete's motion box; hand-set
+BOX_PAIRS = 400  # at most this many frame pairs (evenly spaced) make the motion-energy map; a speed bound
+BOX_BLUR_SIGMA = 1.5  # pixels of the motion-energy map: Gaussian blur that joins the athlete's limbs; hand-set
+BOX_MIN_SHARE = 0.25  # the crop's side is at least this share of the frame's short side; hand-set
+SCORED_SPAN_MARGIN = 2  # frames: the scored span reaches this far beyond the first and last label (a label's jitter)
+DIFFERENCE_GAIN = 4.0  # the counter's frame-difference channel is scaled by this over the frames' spread; hand-set
+SPREAD_FLOOR = 1e-3  # grey levels: floor of a clip's spread when standardising (a blank clip divides by this)
 FARNEBACK_SEED = (0.5, 3, 15, 3, 5, 1.2, 0)  # the seed's Farneback settings: pyr scale, levels, window, iterations,
-# poly_n, poly_sigma, flags
+# poly_n, poly_sigma, flags (copied from the seed)
 
 
 @dataclass(frozen=True)
@@ -35,7 +53,7 @@ class Clip:
 
 
 def list_clips(root: str | os.PathLike = JUMPROPE_DIR) -> list[Clip]:
-    """Return the labelled clips under root/speed_videos + root/speed_annotations, sorted by name."""
+    """Return the labelled clips under root/VIDEO_DIR + root/LABEL_DIR, sorted by name."""
     root = Path(root)
     videos = root / VIDEO_DIR
     if not videos.is_dir():
@@ -50,29 +68,49 @@ def list_clips(root: str | os.PathLike = JUMPROPE_DIR) -> list[Clip]:
 
 
 def load_jump_labels(path: str | os.PathLike, frame_count: int | None = None) -> np.ndarray:
-    """Return the jump frame indices of a labels file, (J,) int64 ascending; VideoError if unusable."""
+    """Return the jump frame indices of a labels file, (J,) int64 strictly ascending, each in [0, frame_count)
+    when the video's frame count is known; VideoError naming the file if unusable."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise VideoError(f"{path}: no such labels file")
-    labels = np.load(path)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise VideoError(f"{path}: expected a 1-D array of integer frame indices, got {labels.dtype} {labels.shape}")
+    try:
+        labels = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise VideoError(f"{path}: not a .npy array of jump frame indices ({error})") from None
+    if not isinstance(labels, np.ndarray) or labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        kind = f"{labels.dtype} {labels.shape}" if isinstance(labels, np.ndarray) else "an .npz archive"
+        raise VideoError(f"{path}: expected a 1-D array of integer frame indices, got {kind}")
+    if labels.dtype == np.uint64 and len(labels) and labels.max() > np.iinfo(np.int64).max:
+        raise VideoError(f"{path}: frame index {labels.max()} is out of range")
+    labels = labels.astype(np.int64)  # before np.diff: differences of unsigned integers wrap around
+    if len(labels) and labels[0] < 0:
+        raise VideoError(f"{path}: frame indices must not be negative, got {labels[0]}")
     if len(labels) and (np.diff(labels) <= 0).any():
-        raise VideoError(f"{path}: frame indices must be strictly ascending")
-    if len(labels) and (labels[0] < 0 or (frame_count is not None and labels[-1] >= frame_count)):
-        raise VideoError(f"{path}: frame indices must lie in [0, {frame_count})")
-    return labels.astype(np.int64)
+        raise VideoError(f"{path}: frame indices must be strictly ascending (first offence at position "
+                         f"{int(np.argmax(np.diff(labels) <= 0)) + 1})")
+    if len(labels) and frame_count is not None and frame_count > 0 and labels[-1] >= frame_count:
+        raise VideoError(f"{path}: frame index {labels[-1]} is past the end of the video ({frame_count} frames)")
+    return labels
 
 
-def save_jump_labels(path: str | os.PathLike, frames) -> Path:
-    """Write jump frame indices as a sorted, de-duplicated int32 .npy, atomically; return the path."""
-    frames = np.unique(np.asarray(frames, dtype=np.int64))
+def save_jump_labels(path: str | os.PathLike, frames, frame_count: int | None = None) -> Path:
+    """Write jump frame indices as a sorted, de-duplicated int32 .npy, atomically, and return the path; ValueError
+    naming the file for anything but whole, non-negative frame numbers (below frame_count when given)."""
+    path = Path(path)
+    values = np.asarray(frames)
+    if values.ndim != 1 or not (np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)):
+        raise ValueError(f"{path}: jump frames must be a 1-D list of frame indices, got {values.dtype} {values.shape}")
+    if np.issubdtype(values.dtype, np.floating) and not (np.isfinite(values) & (values == np.round(values))).all():
+        raise ValueError(f"{path}: jump frames must be whole frame indices, got {values[values != np.round(values)][:3]}")
+    frames = np.unique(values.astype(np.int64))
     if len(frames) and frames[0] < 0:
-        raise ValueError("jump frame indices must not be negative")
-    return save_array_atomic(Path(path), frames.astype(np.int32))
+        raise ValueError(f"{path}: jump frame indices must not be negative, got {frames[0]}")
+    if len(frames) and frames[-1] >= (np.iinfo(np.int32).max if frame_count is None else frame_count):
+        raise ValueError(f"{path}: frame index {frames[-1]} is past the end of the video ({frame_count} frames)")
+    return save_array_atomic(path, frames.astype(np.int32))
 
 
-def labelled_span(labels: np.ndarray, margin: int = 2) -> tuple[int, int]:
+def labelled_span(labels: np.ndarray, margin: int = SCORED_SPAN_MARGIN) -> tuple[int, int]:
     """Return the (first, last) frame of the scored span: first label - margin to last label + margin, inclusive."""
     if len(labels) == 0:
         raise ValueError("a clip without labels has no labelled span")
@@ -97,7 +135,7 @@ def _cached(kind: str, video: Path, compute, **params) -> np.ndarray:
     return array
 
 
-def seed_frames(video: str | os.PathLike, size: int = 128, mode: str = "gray") -> np.ndarray:
+def seed_frames(video: str | os.PathLike, size: int = SEED_SIZE, mode: str = "gray") -> np.ndarray:
     """Return the seed's input: every frame squashed to size x size, (N, S, S, 1) gray, (N, S, S, 3) RGB uint8,
     or for mode="flow" Farneback flow between consecutive frames, (N-1, S, S, 2) float16, pixels per frame."""
     if mode not in ("gray", "rgb", "flow"):
@@ -106,7 +144,7 @@ def seed_frames(video: str | os.PathLike, size: int = 128, mode: str = "gray") -
 
     def compute():
         decoded = iter_frames(video, size=(size, size), gray=mode != "rgb")
-        frames = np.stack(list(tqdm(decoded, desc=f"{video.stem} {mode}", unit="frame", leave=False)))
+        frames = np.stack(list(progress_bar(decoded, desc=f"{video.stem} {mode}", unit="frame", leave=False)))
         if mode == "gray":
             return frames[..., None]
         if mode == "rgb":
@@ -117,15 +155,20 @@ def seed_frames(video: str | os.PathLike, size: int = 128, mode: str = "gray") -
     return _cached("jump_seed", video, compute, size=size, mode=mode)
 
 
-def read_small_gray(video: str | os.PathLike, long_side: int = STORE_LONG_SIDE, progress: bool = True):
-    """Return (frames, fps): every frame as gray with its long side at most long_side px, (N, H, W) uint8."""
+def read_small_gray(video: str | os.PathLike, long_side: int = STORE_LONG_SIDE, progress: bool = True,
+                    stop: threading.Event | None = None):
+    """Return (frames, fps): every frame as gray with its long side at most long_side px, (N, H, W) uint8; when
+    `stop` is set (by another thread) the decoding ends early with the frames read so far."""
     info = probe_video(video)
     scale = min(1.0, long_side / max(info.width, info.height))
     size = (max(8, int(round(info.height * scale))), max(8, int(round(info.width * scale))))
-    frames = iter_frames(video, size=size, gray=True)
-    if progress:
-        frames = tqdm(frames, total=info.frame_count, desc=f"decode {Path(video).name}", unit="frame", leave=False)
-    return np.stack(list(frames)), info.fps
+    frames = []
+    for frame in progress_bar(iter_frames(video, size=size, gray=True), total=info.frame_count,
+                              desc=f"decode {Path(video).name}", unit="frame", enabled=progress, leave=False):
+        if stop is not None and stop.is_set():
+            break
+        frames.append(frame)
+    return np.stack(frames), info.fps
 
 
 def motion_box(frames: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int]:
@@ -135,7 +178,7 @@ def motion_box(frames: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int
         raise ValueError("need at least two frames to find motion")
     scale = BOX_LONG_SIDE / max(height, width)
     small_size = (max(4, int(round(width * scale))), max(4, int(round(height * scale))))
-    step = max(1, n // 400)  # at most ~400 frame pairs
+    step = max(1, n // BOX_PAIRS)
     energy = np.zeros(small_size[::-1], np.float32)
     previous = None
     for frame in frames[::step]:
@@ -144,7 +187,7 @@ def motion_box(frames: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int
             difference = np.abs(small - previous)
             energy += np.maximum(difference - np.median(difference), 0)  # the median removes camera shake
         previous = small
-    energy = cv2.GaussianBlur(energy, (0, 0), 1.5)
+    energy = cv2.GaussianBlur(energy, (0, 0), BOX_BLUR_SIGMA)
     mask = (energy >= BOX_THRESHOLD * energy.max()).astype(np.uint8) if energy.max() > 0 else np.ones_like(energy,
                                                                                                       np.uint8)
     count, component, stats, _ = cv2.connectedComponentsWithStats(mask)
@@ -152,26 +195,27 @@ def motion_box(frames: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int
     best = 1 + int(np.argmax(weights))
     left, top, box_w, box_h = stats[best, :4] / scale
     side = max(box_w, box_h) * margin
-    side = int(round(min(max(side, 0.25 * min(height, width)), min(height, width))))
+    side = int(round(min(max(side, BOX_MIN_SHARE * min(height, width)), min(height, width))))
     centre_x, centre_y = left + box_w / 2, top + box_h / 2
     top = int(np.clip(round(centre_y - side / 2), 0, height - side))
     left = int(np.clip(round(centre_x - side / 2), 0, width - side))
     return top, left, side
 
 
-def crop_frames(frames: np.ndarray, box: tuple[int, int, int], size: int = 64) -> np.ndarray:
+def crop_frames(frames: np.ndarray, box: tuple[int, int, int], size: int = COUNTER_SIZE) -> np.ndarray:
     """Return frames (N, H, W) cropped to the square box (top, left, side) and resized, (N, size, size) uint8."""
     top, left, side = box
     return np.stack([cv2.resize(frame[top:top + side, left:left + side], (size, size), interpolation=cv2.INTER_AREA)
                      for frame in frames])
 
 
-def full_frames(frames: np.ndarray, size: int = 64) -> np.ndarray:
+def full_frames(frames: np.ndarray, size: int = COUNTER_SIZE) -> np.ndarray:
     """Return frames (N, H, W) squashed to size x size without cropping, (N, size, size) uint8."""
     return np.stack([cv2.resize(frame, (size, size), interpolation=cv2.INTER_AREA) for frame in frames])
 
 
-def counter_frames(video: str | os.PathLike, size: int = 64, crop: bool = True) -> tuple[np.ndarray, float]:
+def counter_frames(video: str | os.PathLike, size: int = COUNTER_SIZE,
+                   crop: bool = True) -> tuple[np.ndarray, float]:
     """Return (frames, fps): the improved counter's input, motion-cropped (or whole) gray, (N, size, size) uint8."""
     video = Path(video)
     fps_holder = {}
@@ -185,3 +229,39 @@ def counter_frames(video: str | os.PathLike, size: int = 64, crop: bool = True) 
                      box=(BOX_LONG_SIDE, BOX_THRESHOLD, BOX_MARGIN))
     fps = fps_holder.get("fps") or probe_video(video).fps
     return frames, fps
+
+
+def counter_inputs(frames: np.ndarray) -> np.ndarray:
+    """Return the counter's input for crops (N, S, S) uint8: standardised frame and frame difference, (N, S, S, 2)
+    float16."""
+    frames = frames.astype(np.float32)
+    spread = frames.std() + SPREAD_FLOOR
+    standard = (frames - frames.mean()) / spread
+    difference = np.diff(frames, axis=0, prepend=frames[:1]) / spread * DIFFERENCE_GAIN
+    return np.stack([standard, difference], axis=-1).astype(np.float16)
+
+
+def synthetic_clips(count: int = SYNTH_CLIPS, side: int = SIDE_SYNTH_CLIPS,
+                    oblique: int = OBLIQUE_SYNTH_CLIPS) -> list[Clip]:
+    """Return the synthetic training clips, rendering any that are missing: `count` front views, then `side`
+    side-view and `oblique` three-quarter-view speed-step clips, each sorted by name."""
+    from ..synth.jumprope import render_jumprope_set
+
+    render_jumprope_set(SYNTH_DIR, videos=count, seed=0)
+    clips = list_clips(SYNTH_DIR)[:count]
+    for view, videos, seed in (("side", side, 1), ("oblique", oblique, 2)):
+        if videos:
+            render_jumprope_set(SIDE_SYNTH_DIR, videos=videos, seed=seed, view=view, style="alternate")
+            clips += [clip for clip in list_clips(SIDE_SYNTH_DIR) if clip.name.startswith(f"synth_{view}_")][:videos]
+    return clips
+
+
+@functools.lru_cache(maxsize=None)
+def step_selection_clips(count: int = STEP_SELECTION_CLIPS) -> list[Clip]:
+    """Return the synthetic speed-step clips that choose the counting rule (front and side views, seed 9),
+    rendering any that are missing."""
+    from ..synth.jumprope import render_jumprope_set
+
+    for view in ("front", "side"):
+        render_jumprope_set(STEP_SELECTION_DIR, videos=count, seed=9, view=view, style="alternate")
+    return list_clips(STEP_SELECTION_DIR)

@@ -10,10 +10,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..video import VideoError
-from .data import LABEL_DIR, VIDEO_DIR, load_jump_labels, read_small_gray, save_jump_labels
+from ..cache import LABEL_DIR, VIDEO_DIR, check_output_path
+from ..video import VideoError, probe_video
+from .data import load_jump_labels, read_small_gray, save_jump_labels
 
-PLAYBACK_SPEED = 0.33  # slow motion: fraction of real time at which the video plays while labelling
+PLAYBACK_SPEED = 0.33  # slow motion: fraction of real time at which the video plays while labelling; hand-set
+WINDOW_LONG_SIDE = 720  # pixels: long side of the frames the desktop window shows
+WIDGET_LONG_SIDE = 384  # pixels: long side of the frames the notebook widget shows (small JPEGs keep it fluid)
+WIDGET_WIDTH = 480  # pixels: the widget's image is at most this wide on the page
+MIN_FRAME_MS = 10  # milliseconds: the widget's player shows a frame at most this often
 KEY_LEFT = {81, 65361, 2424832}  # arrow-key codes of cv2.waitKeyEx on Linux (X11 / GTK) and Windows
 KEY_RIGHT = {83, 65363, 2555904}
 
@@ -25,6 +30,20 @@ def default_label_path(video: str | os.PathLike) -> Path:
     if video.parent.name == VIDEO_DIR:
         return video.parent.parent / LABEL_DIR / f"{video.stem}.npy"
     return video.with_suffix(".npy")
+
+
+def check_label_files(video: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
+    """Return where a video's labels go, having checked in milliseconds (before any decoding) that the video is
+    readable, the labels path is a writable .npy and labels already there load and lie inside the video;
+    VideoError or ValueError naming the file otherwise."""
+    info = probe_video(video)
+    out = Path(out) if out else default_label_path(video)
+    check_output_path(out)
+    if out.suffix != ".npy":
+        raise ValueError(f"{out}: labels are saved as a NumPy .npy file; name a .npy output")
+    if out.exists():
+        load_jump_labels(out, info.frame_count)
+    return out
 
 
 class LabelSession:
@@ -79,13 +98,13 @@ class LabelSession:
 def label_window(video: str | os.PathLike, out: str | os.PathLike | None = None,
                  speed: float = PLAYBACK_SPEED) -> Path:
     """Play a video slowly in an OpenCV window, record `s` presses as jumps, save them and return the .npy path."""
-    out = Path(out) if out else default_label_path(video)
+    out = check_label_files(video, out)
     no_window = (f"cannot open a window to label {video}: no display (DISPLAY is not set); use the notebook "
                  f"widget motionlab.jumps.labelling.label_widget instead")
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise VideoError(no_window)  # OpenCV's Qt backend would abort the process instead of raising
-    frames, fps = read_small_gray(video, long_side=720)
-    session = LabelSession(len(frames), load_jump_labels(out) if out.exists() else ())
+    frames, fps = read_small_gray(video, long_side=WINDOW_LONG_SIDE)
+    session = LabelSession(len(frames), load_jump_labels(out, len(frames)) if out.exists() else ())
     delay_ms = max(1, int(1000 / (fps * speed)))
     title = f"label {Path(video).name}: s = jump, u = undo, space = pause, arrows = step, q = save and quit"
     try:
@@ -108,11 +127,11 @@ def label_window(video: str | os.PathLike, out: str | os.PathLike | None = None,
                 session.step(1)
     finally:
         cv2.destroyAllWindows()
-    return save_jump_labels(out, session.labels())
+    return save_jump_labels(out, session.labels(), session.n_frames)
 
 
 def label_widget(video: str | os.PathLike, out: str | os.PathLike | None = None, speed: float = PLAYBACK_SPEED,
-                 long_side: int = 384):
+                 long_side: int = WIDGET_LONG_SIDE):
     """Return an ipywidgets box that plays a video slowly with a Jump button per jump and Save/Undo buttons.
 
     The returned box has .session (LabelSession), .jump_button, .undo_button, .save_button and .slider attributes,
@@ -122,11 +141,12 @@ def label_widget(video: str | os.PathLike, out: str | os.PathLike | None = None,
 
     out = Path(out) if out else default_label_path(video)
     frames, fps = read_small_gray(video, long_side=long_side, progress=False)
-    session = LabelSession(len(frames), load_jump_labels(out) if out.exists() else ())
-    play = widgets.Play(min=0, max=len(frames) - 1, interval=max(10, int(1000 / (fps * speed))), description="play")
+    session = LabelSession(len(frames), load_jump_labels(out, len(frames)) if out.exists() else ())
+    play = widgets.Play(min=0, max=len(frames) - 1, interval=max(MIN_FRAME_MS, int(1000 / (fps * speed))),
+                        description="play")
     slider = widgets.IntSlider(min=0, max=len(frames) - 1, description="frame", continuous_update=True)
     widgets.jslink((play, "value"), (slider, "value"))
-    image = widgets.Image(format="jpeg", width=min(480, frames.shape[2]))
+    image = widgets.Image(format="jpeg", width=min(WIDGET_WIDTH, frames.shape[2]))
     status = widgets.Label()
     jump_button = widgets.Button(description="Jump", button_style="danger", tooltip="a jump at this frame")
     undo_button = widgets.Button(description="Undo", tooltip="remove the last mark at or before this frame")
@@ -149,7 +169,7 @@ def label_widget(video: str | os.PathLike, out: str | os.PathLike | None = None,
         show()
 
     def on_save(_):
-        save_jump_labels(out, session.labels())
+        save_jump_labels(out, session.labels(), session.n_frames)
         status.value = f"saved {len(session.marks)} jumps to {out}"
 
     slider.observe(show, names="value")

@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..cache import MODELS_DIR
-from .data import JUMPROPE_DIR, list_clips
-from .evaluate import SEED_SYNTH_CLIPS, synthetic_clips
+from ..cache import MODELS_DIR, atomic_output, check_output_path
+from .data import JUMPROPE_DIR, SEED_SYNTH_CLIPS, list_clips, synthetic_clips
 
 SHIPPED = {  # model -> weight file in models/
     "counter": MODELS_DIR / "jump_counter.keras",
@@ -26,16 +25,15 @@ def train_shipped(name: str, epochs: int, out: Path | None = None) -> Path:
 
     if name not in SHIPPED:
         raise ValueError(f"unknown model {name!r}; choose from {list(SHIPPED)}")
+    out = check_output_path(out or SHIPPED[name])
     real = list_clips(JUMPROPE_DIR)
     synthetic = synthetic_clips()
     if name == "counter":
         model = train_jump_counter(real + synthetic, epochs=epochs)
     else:
         model = train_seed_model(real + synthetic[:SEED_SYNTH_CLIPS], mode=name.split("_", 1)[1], epochs=epochs)
-    out = Path(out or SHIPPED[name])
-    partial = out.with_name(f".{out.stem}.partial.keras")
-    model.save(partial)
-    partial.replace(out)
+    with atomic_output(out) as partial:
+        model.save(partial)
     return out
 
 

@@ -7,28 +7,25 @@ import math
 import cv2
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
-from .data import Clip, counter_frames, jump_targets, load_jump_labels, seed_frames
-from .models import (COUNTER_SIZE, COUNTER_WINDOW, SEED_SIZE, SEED_WINDOW, build_counter_model, build_seed_model,
-                     seed_input_frames)
+from ..progress import progress_bar
+from .data import COUNTER_SIZE, SEED_SIZE, Clip, counter_frames, counter_inputs, jump_targets, load_jump_labels, \
+    seed_frames
+from .models import COUNTER_WINDOW, SEED_WINDOW, build_counter_model, build_seed_model, seed_input_frames
 
-TARGET_SIGMA = 1.0  # labels are spread into a Gaussian of this width (frames): hand labels jitter by 1-2 frames
-POSITIVE_WEIGHT = 3.0  # loss weight of a jump frame relative to a still one (about one frame in five is a jump)
-SPAN_MARGIN = 8  # real clips train on windows within this many frames of their labelled span
-ZOOM_RANGE = (0.8, 1.25)  # augmentation: each training window is zoomed by a factor in this range ...
-SHIFT_RANGE = 0.1  # ... and shifted by up to this fraction of the crop, the same for all its frames (an unseen
-# clip frames its athlete differently: held-out china_1 was counted at half its steps, in-sample at all of them)
-
-
-def counter_inputs(frames: np.ndarray) -> np.ndarray:
-    """Return the counter's input for crops (N, S, S) uint8: standardised frame and frame difference, (N, S, S, 2)
-    float16."""
-    frames = frames.astype(np.float32)
-    spread = frames.std() + 1e-3
-    standard = (frames - frames.mean()) / spread
-    difference = np.diff(frames, axis=0, prepend=frames[:1]) / spread * 4.0
-    return np.stack([standard, difference], axis=-1).astype(np.float16)
+TARGET_SIGMA = 1.0  # frames: labels are spread into a Gaussian this wide (hand labels jitter by 1-2 frames); hand-set
+TARGET_REACH = 4  # frames: the Gaussian target is cut off this far from its label (4 sigma)
+POSITIVE_WEIGHT = 3.0  # loss weight of a jump frame over a still one (about one frame in five is a jump); hand-set
+SPAN_MARGIN = 8  # frames: real clips train on windows within this far of their labelled span; hand-set
+WINDOW_STRIDE = 8  # frames between the starts of the counter's training windows (each also jittered by up to this)
+BATCH_SIZE = 32  # windows per training batch, both models; hand-set
+LEARNING_RATE = 1e-3  # Adam (counter) and SGD (seed) step size; Keras' Adam default
+FLIP_CHANCE = 0.5  # augmentation: probability that a training window is mirrored left to right
+CONTRAST_RANGE = (0.7, 1.3)  # augmentation: factor multiplying a training window's standardised values; hand-set
+BRIGHTNESS_SIGMA = 0.1  # augmentation: standard deviation of an offset added to a window (standardised units)
+ZOOM_RANGE = (0.8, 1.25)  # augmentation: zoom factor of a training window; hand-set (history: models README)
+SHIFT_RANGE = 0.1  # augmentation: shift of a training window, fraction of the crop, the same for all its frames
+SEED_MOMENTUM = 0.9  # the seed's SGD: Nesterov momentum (the seed's value)
 
 
 def soft_targets(labels: np.ndarray, n_frames: int, sigma: float = TARGET_SIGMA) -> np.ndarray:
@@ -36,7 +33,7 @@ def soft_targets(labels: np.ndarray, n_frames: int, sigma: float = TARGET_SIGMA)
     target = np.zeros(n_frames, np.float32)
     frames = np.arange(n_frames)
     for label in labels:
-        lo, hi = max(0, label - 4), min(n_frames, label + 5)
+        lo, hi = max(0, label - TARGET_REACH), min(n_frames, label + TARGET_REACH + 1)
         target[lo:hi] = np.maximum(target[lo:hi], np.exp(-0.5 * ((frames[lo:hi] - label) / sigma) ** 2))
     return target
 
@@ -51,12 +48,13 @@ def window_starts(labels: np.ndarray, n_frames: int, window: int, stride: int, o
 class CounterWindows(keras.utils.PyDataset):
     """Batches of random counter windows with flips and contrast jitter: x (B, T, S, S, 2), y (B, T)."""
 
-    def __init__(self, clips: list[Clip], batch_size: int = 32, window: int = COUNTER_WINDOW, stride: int = 8,
+    def __init__(self, clips: list[Clip], batch_size: int = BATCH_SIZE, window: int = COUNTER_WINDOW,
+                 stride: int = WINDOW_STRIDE,
                  size: int = COUNTER_SIZE, crop: bool = True, augment: bool = True, seed: int = 0,
                  zoom: bool = True):
         super().__init__()
         self.inputs, self.targets, self.index = [], [], []
-        for clip_number, clip in enumerate(tqdm(clips, desc="counter inputs", unit="clip", leave=False)):
+        for clip_number, clip in enumerate(progress_bar(clips, desc="counter inputs", unit="clip", leave=False)):
             frames, _ = counter_frames(clip.video, size=size, crop=crop)
             labels = load_jump_labels(clip.labels)
             self.inputs.append(counter_inputs(frames))
@@ -87,9 +85,9 @@ class CounterWindows(keras.utils.PyDataset):
             start = min(start + self.jitter[row], len(inputs) - self.window)
             x = inputs[start:start + self.window].astype(np.float32)
             if self.augment:
-                if self.rng.random() < 0.5:
+                if self.rng.random() < FLIP_CHANCE:
                     x = x[:, :, ::-1]
-                x = x * self.rng.uniform(0.7, 1.3) + self.rng.normal(0, 0.1)
+                x = x * self.rng.uniform(*CONTRAST_RANGE) + self.rng.normal(0, BRIGHTNESS_SIGMA)
                 if self.zoom:
                     x = self._zoom(x)
             xs.append(x)
@@ -112,8 +110,9 @@ def weighted_crossentropy(targets, probabilities):
     return keras.ops.mean(losses * (1 + (POSITIVE_WEIGHT - 1) * targets), axis=-1)
 
 
-def train_jump_counter(clips: list[Clip], epochs: int = 10, batch_size: int = 32, crop: bool = True,
-                       learning_rate: float = 1e-3, seed: int = 0, verbose: int = 2, zoom: bool = True) -> keras.Model:
+def train_jump_counter(clips: list[Clip], epochs: int = 10, batch_size: int = BATCH_SIZE, crop: bool = True,
+                       learning_rate: float = LEARNING_RATE, seed: int = 0, verbose: int = 2,
+                       zoom: bool = True) -> keras.Model:
     """Return the improved counter trained on the clips' labelled spans (Adam, weighted per-frame cross-entropy);
     zoom: random zoom and shift of each window (CounterWindows)."""
     if epochs < 1:
@@ -142,15 +141,16 @@ def seed_windows(clip: Clip, mode: str, window: int = SEED_WINDOW, size: int = S
     return x, y
 
 
-def train_seed_model(clips: list[Clip], mode: str = "gray", epochs: int = 3, batch_size: int = 32,
-                     learning_rate: float = 1e-3, seed: int = 0, verbose: int = 2) -> keras.Model:
+def train_seed_model(clips: list[Clip], mode: str = "gray", epochs: int = 3, batch_size: int = BATCH_SIZE,
+                     learning_rate: float = LEARNING_RATE, seed: int = 0, verbose: int = 2) -> keras.Model:
     """Return the seed model trained as the seed did: categorical cross-entropy, SGD with Nesterov momentum 0.9."""
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
     model = build_seed_model(mode)
-    model.compile(keras.optimizers.SGD(learning_rate, momentum=0.9, nesterov=True), loss="categorical_crossentropy",
+    model.compile(keras.optimizers.SGD(learning_rate, momentum=SEED_MOMENTUM, nesterov=True),
+                  loss="categorical_crossentropy",
                   metrics=["categorical_accuracy"])
     for epoch in range(epochs):  # a new random window offset each epoch, as the seed did
         offset = int(rng.integers(0, SEED_WINDOW))
