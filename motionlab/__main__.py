@@ -8,7 +8,7 @@ import sys
 
 from .video import VideoError
 
-COMMANDS = ["synth", "frames", "flow", "speed", "count", "label", "demo", "serve", "predict_next"]  # modules of motionlab.commands, in help order
+COMMANDS = ["synth", "frames", "flow", "speed", "count", "classify", "label", "demo", "serve", "predict_next"]  # modules of motionlab.commands, in help order
 
 
 def build_parser() -> argparse.ArgumentParser:

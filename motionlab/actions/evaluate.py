@@ -1,0 +1,201 @@
+"""Leave-one-group-out evaluation of every action model and baseline (one actor or person held out per fold, one
+more for early stopping), per-clip results saved per method; and the shipped model, trained on every group.
+
+`python -m motionlab.actions.evaluate --data weizmann --methods majority,nn_mhi,cnn_gru,cnn_gru_diff`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..cache import CACHE_DIR, MODELS_DIR, atomic_output
+from ..clips import ClipAugmentation, ClipDataset, group_folds
+from ..clips.decode import decode_clip
+from .baselines import DESCRIPTORS, clip_descriptor, majority, nearest_neighbour
+from .data import ActionData, load_action_data
+from .models import ARCHITECTURES
+
+BASELINES = ("majority", "nn_mhi", "nn_mean_diff")
+INPUTS = {"": None, "_diff": "diff", "_flow": "flow", "_gray": None}  # method suffix -> motion of the input
+TRAIN_STRIDE = 8  # frames between training windows (evaluation windows are 4 apart, as classify reads videos)
+AUGMENTATION = ClipAugmentation(flip=0.5, shift=0.1, zoom=0.1, rotation=5.0, brightness=0.0)  # silhouettes: no gain
+RESULTS_DIR = CACHE_DIR / "actions_loao"  # one JSON per data set and method, fold by fold (resumable)
+
+
+def parse_method(method: str) -> tuple[str, str | None, int | None]:
+    """Return (architecture or baseline, motion, channels override) of a method name like "cnn_gru_diff"."""
+    if method in BASELINES:
+        return method, None, None
+    for suffix, motion in INPUTS.items():
+        architecture = method[:-len(suffix)] if suffix and method.endswith(suffix) else method
+        if architecture in ARCHITECTURES and (suffix == "" or method.endswith(suffix)):
+            return architecture, motion, 1 if suffix == "_gray" else None
+    raise ValueError(f"method {method!r}: use a baseline {BASELINES} or an architecture {ARCHITECTURES} with an "
+                     f"optional input suffix {[s for s in INPUTS if s]}")
+
+
+def method_sampling(data: ActionData, method: str):
+    """Return the ClipSampling a method reads (the data set's, with the method's input)."""
+    _, motion, channels = parse_method(method)
+    return replace(data.sampling, motion=motion, channels=channels or data.sampling.channels)
+
+
+def clip_probabilities(window_probabilities: np.ndarray, sample_clips: np.ndarray, n_clips: int) -> np.ndarray:
+    """Return each clip's mean window probability (n_clips, classes) from (windows, classes) and their clips."""
+    totals = np.zeros((n_clips, window_probabilities.shape[1]), np.float64)
+    np.add.at(totals, sample_clips, window_probabilities)
+    return (totals / np.bincount(sample_clips, minlength=n_clips)[:, None]).astype(np.float32)
+
+
+def predict_clips(model, dataset: ClipDataset) -> np.ndarray:
+    """Return a trained model's clip probabilities (clips, classes) on an unshuffled, unaugmented dataset."""
+    windows = model.predict(dataset, verbose=0)
+    return clip_probabilities(windows, dataset.sample_clips, len(dataset.paths))
+
+
+def datasets_for(data: ActionData, method: str, paths, labels, names, train_idx, validation_idx, test_idx,
+                 seed: int = 0, batch_size: int = 16):
+    """Return (training, validation, test) ClipDatasets of a fold: augmented shuffled windows for training."""
+    sampling = method_sampling(data, method)
+    pick = (lambda idx: ([paths[i] for i in idx], [labels[i] for i in idx]))
+    train = ClipDataset(*pick(train_idx), names, replace(sampling, stride=TRAIN_STRIDE), batch_size,
+                        augmentation=AUGMENTATION, shuffle=True, seed=seed)
+    validation = ClipDataset(*pick(validation_idx), names, sampling, 64)
+    test = ClipDataset(*pick(test_idx), names, sampling, 64)
+    return train, validation, test
+
+
+def run_baseline(method: str, data: ActionData, paths, labels, names, train_idx, test_idx) -> np.ndarray:
+    """Return a baseline's clip predictions (test clips, classes)."""
+    labels = np.asarray(labels)
+    if method == "majority":
+        return majority(labels[train_idx], len(test_idx), len(names))
+    kind = method[len("nn_"):]
+    assert kind in DESCRIPTORS
+    sampling = data.sampling
+    descriptors = np.stack([clip_descriptor(decode_clip(p, sampling.size, sampling.channels), kind) for p in paths])
+    return nearest_neighbour(descriptors[train_idx], labels[train_idx], descriptors[test_idx], len(names))
+
+
+def evaluate_method(data: ActionData, method: str, epochs: int, results_dir: Path = RESULTS_DIR,
+                    max_folds: int | None = None, verbose: int = 2) -> dict:
+    """Run (or resume) leave-one-group-out for one method and return its results: per fold the held-out group,
+    validation group, best epoch, validation and test accuracy, and every test clip's probabilities."""
+    paths, labels, names = data.videos()
+    out = Path(results_dir) / data.name / f"{method}.json"
+    results = json.loads(out.read_text()) if out.exists() else {"method": method, "data": data.name,
+                                                                 "classes": names, "folds": {}}
+    folds = group_folds(paths, data.split_by)
+    groups = [group for group, _, _ in folds]
+    for number, (group, train_idx, test_idx) in enumerate(folds[:max_folds]):
+        if group in results["folds"]:
+            continue
+        started = time.time()
+        validation_group = groups[(number + 1) % len(groups)]  # the next group: early stopping only
+        in_validation = np.array([data.split_by(paths[i]) == validation_group for i in train_idx])
+        fit_idx, validation_idx = train_idx[~in_validation], train_idx[in_validation]
+        fold = {"validation_group": validation_group}
+        if method in BASELINES:
+            probabilities = run_baseline(method, data, paths, labels, names, train_idx, test_idx)
+        else:
+            from .training import train_action_model
+
+            architecture, _, _ = parse_method(method)
+            train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx, validation_idx,
+                                                   test_idx, seed=number)
+            model, history = train_action_model(architecture, train, validation, epochs=epochs, seed=number,
+                                                verbose=verbose)
+            validation_probabilities = predict_clips(model, validation)
+            fold.update(best_epoch=int(np.argmin(history["val_loss"])) + 1, epochs_run=len(history["val_loss"]),
+                        validation_accuracy=float(np.mean(validation_probabilities.argmax(1) == validation.labels)))
+            probabilities = predict_clips(model, test)
+        truth = np.asarray(labels)[test_idx]
+        fold.update(accuracy=float(np.mean(probabilities.argmax(1) == truth)), seconds=round(time.time() - started, 1),
+                    clips=[{"video": str(paths[i]), "true": int(t), "probabilities": [round(float(p), 5) for p in row]}
+                           for i, t, row in zip(test_idx, truth, probabilities)])
+        results["folds"][group] = fold
+        with atomic_output(out) as partial:
+            Path(partial).write_text(json.dumps(results, indent=1))
+        print(f"{data.name} {method} fold {group}: accuracy {fold['accuracy']:.3f} ({fold['seconds']} s)", flush=True)
+    return results
+
+
+def summarise(results: dict) -> dict:
+    """Return a method's clip accuracy over all folds, and the mean and standard deviation of its fold accuracies."""
+    folds = results["folds"].values()
+    clips = [clip for fold in folds for clip in fold["clips"]]
+    correct = [int(np.argmax(c["probabilities"]) == c["true"]) for c in clips]
+    per_fold = [fold["accuracy"] for fold in folds]
+    return {"accuracy": float(np.mean(correct)), "fold_mean": float(np.mean(per_fold)),
+            "fold_std": float(np.std(per_fold)), "folds": len(per_fold), "clips": len(clips)}
+
+
+def collect(data_name: str, results_dir: Path = RESULTS_DIR, out: Path | None = None) -> dict:
+    """Merge every method's fold results into models/action_loao_<data>.json and return {method: results}."""
+    merged = {}
+    for path in sorted((Path(results_dir) / data_name).glob("*.json")):
+        results = json.loads(path.read_text())
+        results["summary"] = summarise(results)
+        merged[results["method"]] = results
+    out = out or MODELS_DIR / f"action_loao_{data_name}.json"
+    with atomic_output(out) as partial:
+        Path(partial).write_text(json.dumps(merged, indent=1))
+    return merged
+
+
+def ship(data: ActionData, method: str, epochs: int, out: Path, seed: int = 0) -> dict:
+    """Train one method on every group for a fixed number of epochs (chosen on the folds' validation groups) and
+    save it to out (.keras); return what was done."""
+    from .training import train_action_model
+
+    paths, labels, names = data.videos()
+    everything = np.arange(len(paths))
+    train, _, _ = datasets_for(data, method, paths, labels, names, everything, everything[:1], everything[:1], seed)
+    started = time.time()
+    model, history = train_action_model(parse_method(method)[0], train, None, epochs=epochs, seed=seed)
+    with atomic_output(out) as partial:
+        model.save(partial)
+    return {"method": method, "epochs": epochs, "seconds": round(time.time() - started, 1),
+            "final_loss": float(history["loss"][-1])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: evaluate methods fold by fold, collect the results, or ship a model."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="weizmann", help="weizmann, gestures or synthetic")
+    parser.add_argument("--methods", default="", help="comma-separated baselines and architectures[_diff|_flow|_gray]")
+    parser.add_argument("--epochs", type=int, default=25, help="most epochs per fold (early stopping ends sooner)")
+    parser.add_argument("--max-folds", type=int, help="only the first N folds (a quick check)")
+    parser.add_argument("--collect", action="store_true", help="merge results into models/action_loao_<data>.json")
+    parser.add_argument("--ship", help="train this method on every group and save it to --out")
+    parser.add_argument("--out", help="where --ship saves the model (.keras)")
+    parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads (the machine is shared)")
+    args = parser.parse_args(argv)
+    data = load_action_data(args.data, fallback=False)
+    methods = [m for m in args.methods.split(",") if m]
+    for method in methods + ([args.ship] if args.ship else []):
+        parse_method(method)
+    if methods or args.ship:
+        os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+        from .training import limit_threads
+
+        limit_threads(args.threads)
+    for method in methods:
+        evaluate_method(data, method, args.epochs, max_folds=args.max_folds)
+    if args.ship:
+        print(json.dumps(ship(data, args.ship, args.epochs, Path(args.out or MODELS_DIR / f"action_{args.data}.keras"))))
+    if args.collect:
+        for method, results in collect(args.data).items():
+            print(f"{method}: {results['summary']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""Training an action model with model.fit on ClipDatasets: early stopping on validation clips, best weights kept."""
+
+from __future__ import annotations
+
+import os
+
+import keras
+
+from ..clips import ClipDataset
+from .models import ModelSettings, build_model
+
+EPOCHS = 30  # upper bound; early stopping on validation loss usually ends sooner
+PATIENCE = 4  # epochs without a better validation loss before stopping
+
+
+def limit_threads(threads: int = 1) -> None:
+    """Limit TensorFlow to `threads` intra-op and inter-op threads (the machine is shared); call before any model."""
+    import tensorflow as tf
+
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # TensorFlow already started; its thread pools stay as they are
+
+
+def train_action_model(architecture: str, train: ClipDataset, validation: ClipDataset | None = None,
+                       epochs: int = EPOCHS, patience: int = PATIENCE, settings: ModelSettings = ModelSettings(),
+                       weights: str | None = None, checkpoint: str | os.PathLike | None = None, seed: int = 0,
+                       verbose: int = 2) -> tuple[keras.Model, dict]:
+    """Return (trained model, history dict) for one architecture; with validation, stops early on its loss and keeps
+    the best epoch's weights; checkpoint: a .keras path written (atomically by Keras' own callback) at every best."""
+    keras.utils.set_random_seed(seed)
+    model = build_model(architecture, train.sampling.sample_shape, len(train.class_names), settings, weights)
+    callbacks = []
+    if validation is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                                       restore_best_weights=True))
+    if checkpoint is not None:
+        callbacks.append(keras.callbacks.ModelCheckpoint(str(checkpoint), monitor="val_loss" if validation else "loss",
+                                                         save_best_only=True))
+    history = model.fit(train, validation_data=validation, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    return model, history.history
