@@ -55,3 +55,37 @@ def predictions_table(truth: np.ndarray, context: np.ndarray, predictions: dict,
         row.update({"PSNR (dB)": result["psnr"], "perceptual distance": result["perceptual"]})
         rows.append(row)
     return pd.DataFrame(rows).set_index("predictor"), scores
+
+
+MNIST_TEST_SEQUENCES = 1000  # regenerated test sequences scored (test digits 9000-9999, seeds from 2,000,000)
+VIDEO_TEST_WINDOW_LIMIT = 3000  # real test-video windows scored at most (evenly spaced over the test videos)
+
+
+def mnist_test_set(count: int = MNIST_TEST_SEQUENCES) -> tuple[np.ndarray, np.ndarray, str]:
+    """Return (context (N, 10, 64, 64, 1), future (N, 10, 64, 64, 1), label) of the held-out digit sequences."""
+    from .data import CONTEXT_FRAMES, moving_digit_set
+
+    videos, digits = moving_digit_set("test", count)
+    videos = videos[..., None]
+    return videos[:, :CONTEXT_FRAMES], videos[:, CONTEXT_FRAMES:], digits.description
+
+
+def video_test_set(variant: str = "gray64", context: int = 5, steps: int = 1,
+                   limit: int = VIDEO_TEST_WINDOW_LIMIT, max_frames: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, str]:
+    """Return (context, future, label) windows of the test videos (activities never trained on or chosen with)."""
+    from .data import frame_windows, load_video_split
+
+    split = load_video_split(variant, max_frames=max_frames)
+    windows = frame_windows(split.frames["test"], context + steps)
+    picks = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
+    windows = windows[picks].astype(np.float32) / 255.0
+    label = f"{split.source} test videos: {', '.join(split.names['test'])}"
+    return windows[:, :context], windows[:, context:], label
+
+
+def predict_all(models: dict, context: np.ndarray, steps: int, progress: bool = True) -> dict:
+    """Return {name: (N, steps, H, W, C) predictions} of loaded models, each rolled out to `steps` frames."""
+    from .predict import predict_in_batches
+
+    return {name: predict_in_batches(model, context, steps, progress, desc=name) for name, model in models.items()}

@@ -30,10 +30,11 @@ def psnr_per_frame(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def _blur(image: np.ndarray) -> np.ndarray:
-    """Return an (H, W) float64 image filtered by the SSIM Gaussian window, 'valid' part only."""
+    """Return an (H, W) float64 image filtered by the SSIM Gaussian window, 'valid' part only (all of it for a
+    frame no larger than the window)."""
     margin = SSIM_WINDOW // 2
     blurred = cv2.GaussianBlur(image, (SSIM_WINDOW, SSIM_WINDOW), SSIM_SIGMA, borderType=cv2.BORDER_REFLECT)
-    return blurred[margin:-margin, margin:-margin]
+    return blurred[margin:-margin, margin:-margin] if min(image.shape) > SSIM_WINDOW else blurred
 
 
 def ssim_frame(truth: np.ndarray, predicted: np.ndarray) -> float:
