@@ -41,8 +41,8 @@ def main() -> None:
     parser.add_argument("--seed-frames", type=int, default=300, help="frames the (slow) seed approach reads")
     parser.add_argument("--workers", type=int, default=2, help="motionlab's flow worker threads")
     args = parser.parse_args()
-    from motionlab.speed.predict import load_speed_model, predict_video_speeds
     from motionlab.speed.models import seed_speed_model
+    from motionlab.speed.predict import load_speed_model, predict_video_speeds
     from motionlab.synth.dashcam import render_dashcam
 
     with tempfile.TemporaryDirectory(prefix="bench_speed_") as tmp:

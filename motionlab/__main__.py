@@ -8,7 +8,8 @@ import sys
 
 from .video import VideoError
 
-COMMANDS = ["synth", "frames", "flow", "speed", "count", "classify", "label", "demo", "serve", "predict_next"]  # modules of motionlab.commands, in help order
+# modules of motionlab.commands, in help order
+COMMANDS = ["synth", "frames", "flow", "speed", "count", "classify", "label", "demo", "serve", "predict_next"]
 
 
 def build_parser() -> argparse.ArgumentParser:

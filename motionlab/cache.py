@@ -17,7 +17,6 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout that holds motionlab/, data/, models/
 DATA_DIR = Path(os.environ.get("MOTIONLAB_DATA", REPO_ROOT / "data"))  # videos and labels; override with MOTIONLAB_DATA
 CACHE_DIR = DATA_DIR / "cache"  # derived arrays (frames, flow), git-ignored
-LOCK_DIR = CACHE_DIR / "locks"  # one small lock file per output or cache entry being built (see file_lock)
 MODELS_DIR = REPO_ROOT / "models"  # shipped weights
 IMAGES_DIR = REPO_ROOT / "images"  # key figures shown in the README
 SHARED_DATA_DIR = Path(os.environ.get("MOTIONLAB_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))  # real data
@@ -134,9 +133,10 @@ def file_lock(path: str | os.PathLike):
 
     The lock file lives in data/cache/locks/, keyed by the resolved path, so nothing appears beside the output.
     """
-    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    lock_dir = CACHE_DIR / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(str(Path(path).resolve()).encode()).hexdigest()[:24]
-    with open(LOCK_DIR / f"{name}.lock", "w") as handle:
+    with open(lock_dir / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

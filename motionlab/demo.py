@@ -9,8 +9,8 @@ import numpy as np
 
 from .cache import DATA_DIR, MODELS_DIR
 from .speed.drives import test_drives
-from .speed.predict import DEFAULT_MODEL, load_speed_model, predict_video_speeds
 from .speed.evaluate import mse
+from .speed.predict import DEFAULT_MODEL, load_speed_model, predict_video_speeds
 
 DEMO_JUMP_SEEDS = (9001, 9002, 9003)  # synthetic jump-rope clips never used in training
 DEMO_JUMP_METHODS = ("counter", "classical", "cadence")  # held-out scores shown: ours and the two baselines

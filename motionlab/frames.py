@@ -9,9 +9,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
-from .cache import build_in_chunks, cache_path
+from .cache import atomic_output, build_in_chunks, cache_path, check_output_path
+from .progress import progress_bar
 from .video import iter_frames, load_labels, probe_video
 
 CROP_TOP = 130 / 480  # sky ends here, fraction of frame height (comma.ai 640x480: row 130)
@@ -38,8 +38,8 @@ def extract_frames(video_path: str | os.PathLike, size: tuple[int, int] | None =
 
     def produce(start_row):
         frames = iter_frames(video_path, crop_rows=rows, size=size, gray=gray, start=start_row)
-        bar = tqdm(total=info.frame_count, initial=start_row, desc=f"frames {Path(video_path).name}",
-                   unit="frame", disable=not progress)
+        bar = progress_bar(total=info.frame_count, initial=start_row, desc=f"frames {Path(video_path).name}",
+                           unit="frame", enabled=progress)
         with bar:
             while chunk := list(islice(frames, CHUNK_FRAMES)):
                 bar.update(len(chunk))
@@ -56,26 +56,24 @@ def export_jpegs(video_path: str | os.PathLike, labels_path: str | os.PathLike, 
     """
     out_dir = Path(out_dir)
     frames_dir = out_dir / "frames"
-    frames_dir.mkdir(parents=True, exist_ok=True)
     info = probe_video(video_path)
     speeds = load_labels(labels_path)
+    check_output_path(out_dir / "driving.csv")
+    frames_dir.mkdir(parents=True, exist_ok=True)
     rows = []
-    for index, frame in enumerate(tqdm(iter_frames(video_path), total=info.frame_count, unit="frame",
-                                       desc="jpeg export", disable=not progress)):
+    for index, frame in enumerate(progress_bar(iter_frames(video_path), total=info.frame_count, unit="frame",
+                                               desc="jpeg export", enabled=progress)):
         image_path = frames_dir / f"{index}.jpg"
         if not image_path.exists():
-            partial = frames_dir / f".{index}.partial.jpg"
-            cv2.imwrite(str(partial), frame)
-            os.replace(partial, image_path)
+            with atomic_output(image_path) as partial:
+                cv2.imwrite(str(partial), frame)
         rows.append((str(image_path), index))
     if len(rows) != len(speeds):
         raise ValueError(f"{labels_path}: {len(speeds)} speeds for a video of {len(rows)} frames; "
                          "expected one speed per frame")
     csv_path = out_dir / "driving.csv"
-    partial = out_dir / ".driving.csv.partial"
-    with open(partial, "w", newline="") as handle:
+    with atomic_output(csv_path) as partial, open(partial, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["image_path", "frame", "speed"])
         writer.writerows((path, index, f"{speed:.6f}") for (path, index), speed in zip(rows, speeds))
-    os.replace(partial, csv_path)
     return csv_path

@@ -10,9 +10,11 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+from .cache import atomic_output
 
 # FFmpeg pixel formats (OpenCV's four-character codes) whose first plane is the full-size 8-bit luma, video range
 PLANAR_LUMA_FORMATS = frozenset({"I420", "IYUV", "YV12", "NV12", "NV21", "Y42B", "444P"})
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # labels are stored as float32: larger values would become inf
 VIDEO_RANGE_TO_GRAY = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)  # luma 16-235
 
 
@@ -61,6 +63,24 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         capture.release()
     fps = fps if np.isfinite(fps) and fps > 0 else 30.0
     return VideoInfo(Path(path), float(fps), max(header_count, 1), int(width), int(height))
+
+
+def require_frames(path: str | os.PathLike, minimum: int, purpose: str) -> VideoInfo:
+    """Return a video's VideoInfo after decoding its first `minimum` frames; VideoError if it has fewer.
+
+    For a clear error before long work: headers can claim frames a file does not hold.
+    """
+    info = probe_video(path)
+    capture = _open(path)
+    try:
+        found = 0
+        while found < minimum and capture.grab():
+            found += 1
+    finally:
+        capture.release()
+    if found < minimum:
+        raise VideoError(f"{path}: has only {found} frame{'s' * (found != 1)}; {purpose} needs at least {minimum} frames")
+    return info
 
 
 def count_frames(path: str | os.PathLike) -> int:
@@ -161,31 +181,25 @@ def read_frames(path: str | os.PathLike, **options) -> np.ndarray:
 
 def write_video(path: str | os.PathLike, frames, fps: float, codec: str = "mp4v") -> int:
     """Write BGR (or gray) uint8 frames to a video file atomically and return the number of frames written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
     writer = None
     count = 0
-    try:
-        for frame in frames:
-            if frame.ndim == 2:
-                frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
-            if writer is None:
-                height, width = frame.shape[:2]
-                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), fps, (width, height))
-                if not writer.isOpened():
-                    raise VideoError(f"{path}: OpenCV cannot write a {codec!r} video here")
-            writer.write(np.ascontiguousarray(frame))
-            count += 1
-    except BaseException:
-        if writer is not None:
-            writer.release()
-        partial.unlink(missing_ok=True)
-        raise
-    if writer is None:
-        raise VideoError(f"{path}: no frames to write")
-    writer.release()
-    os.replace(partial, path)
+    with atomic_output(path) as partial:
+        try:
+            for frame in frames:
+                if frame.ndim == 2:
+                    frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+                if writer is None:
+                    height, width = frame.shape[:2]
+                    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*codec), fps, (width, height))
+                    if not writer.isOpened():
+                        raise VideoError(f"{path}: OpenCV cannot write a {codec!r} video here")
+                writer.write(np.ascontiguousarray(frame))
+                count += 1
+        finally:
+            if writer is not None:
+                writer.release()
+        if writer is None:
+            raise VideoError(f"{path}: no frames to write")
     return count
 
 
@@ -197,19 +211,24 @@ def load_labels(path: str | os.PathLike, frame_count: int | None = None) -> np.n
     path = Path(path)
     if not path.exists():
         raise VideoError(f"{path}: no such labels file")
+    if path.is_dir():
+        raise VideoError(f"{path}: is a directory, not a labels file")
     values = []
-    with open(path) as handle:
-        for line_number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                value = float(text)
-            except ValueError:
-                raise VideoError(f"{path}, line {line_number}: {text[:40]!r} is not a number") from None
-            if not np.isfinite(value):
-                raise VideoError(f"{path}, line {line_number}: {text!r} is not a finite number")
-            values.append(value)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line_number, line in enumerate(handle, start=1):
+                text = line.strip()
+                if not text:
+                    continue
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise VideoError(f"{path}, line {line_number}: {text[:40]!r} is not a number") from None
+                if not abs(value) <= FLOAT32_MAX:
+                    raise VideoError(f"{path}, line {line_number}: {text[:40]!r} is not a finite 32-bit number")
+                values.append(value)
+    except UnicodeDecodeError:
+        raise VideoError(f"{path}: not a text labels file (not UTF-8)") from None
     if not values:
         raise VideoError(f"{path}: the labels file is empty")
     if frame_count is not None and len(values) != frame_count:
@@ -221,11 +240,8 @@ def load_labels(path: str | os.PathLike, frame_count: int | None = None) -> np.n
 
 def save_labels(path: str | os.PathLike, values) -> None:
     """Write one value per line (m/s, the format of comma.ai's train.txt), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    np.savetxt(partial, np.asarray(values, dtype=np.float64), fmt="%.6f")
-    os.replace(partial, path)
+    with atomic_output(path) as partial:
+        np.savetxt(partial, np.asarray(values, dtype=np.float64), fmt="%.6f")
 
 
 def load_video_labels(video_path: str | os.PathLike, labels_path: str | os.PathLike) -> np.ndarray:

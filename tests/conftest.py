@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from motionlab.synth.dashcam import DashcamRenderer, FPS
+from motionlab.synth.dashcam import FPS, DashcamRenderer
 from motionlab.video import save_labels, write_video
 
 

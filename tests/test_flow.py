@@ -5,10 +5,19 @@ import numpy as np
 import pytest
 
 import motionlab.cache
-from motionlab.flow import pipeline as flow_cache
 from motionlab.__main__ import main
-from motionlab.flow import (FlowParams, change_brightness, farneback, flow_hsv_rgb, flow_raw, iter_video_flow,
-                            pair_flow, seed_hsv_rgb, video_flow)
+from motionlab.flow import (
+    FlowParams,
+    change_brightness,
+    farneback,
+    flow_hsv_rgb,
+    flow_raw,
+    iter_video_flow,
+    pair_flow,
+    seed_hsv_rgb,
+    video_flow,
+)
+from motionlab.flow import pipeline as flow_cache
 from motionlab.flow.compiled import stream_flow
 from motionlab.video import VideoError, iter_frames, write_video
 

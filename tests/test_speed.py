@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from motionlab.cache import MODELS_DIR
-from motionlab.speed.drives import Drive
 from motionlab.speed.data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches, frame_speeds_from_pairs
+from motionlab.speed.drives import Drive
 from motionlab.speed.predict import SMOOTHING_PAIRS
 from motionlab.speed.training import train_speed_model
 from motionlab.video import load_labels

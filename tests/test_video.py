@@ -5,8 +5,16 @@ import numpy as np
 import pytest
 
 from motionlab import video
-from motionlab.video import (VideoError, count_frames, iter_frames, load_labels, load_video_labels, probe_video,
-                             read_frames, write_video)
+from motionlab.video import (
+    VideoError,
+    count_frames,
+    iter_frames,
+    load_labels,
+    load_video_labels,
+    probe_video,
+    read_frames,
+    write_video,
+)
 
 
 def gradient_frames(count, height=48, width=64):
@@ -122,8 +130,10 @@ def test_frame_cache_resumes_after_interrupt_and_matches(tmp_path, monkeypatch):
     monkeypatch.setattr(frames_module, "iter_frames", interrupted)
     with pytest.raises(KeyboardInterrupt):
         frames_module.extract_frames(path, size=(16, 32), progress=False)
-    assert not list((tmp_path / "cache").rglob("*.npy.partial"))
-    assert not [p for p in (tmp_path / "cache").rglob("*.npy") if ".parts" not in str(p)], "no final file yet"
+    building = list((tmp_path / "cache").rglob(".clip-*.npy.building"))
+    assert len(building) == 1, "the interrupted build stays, under its hidden name, to be resumed"
+    assert cache.rows_built(building[0])[0] == 4, "exactly the one complete chunk is kept"
+    assert not list((tmp_path / "cache").rglob("*.npy")), "no final file yet"
     resumed = frames_module.extract_frames(path, size=(16, 32), progress=False)
     assert calls[-1] == 4, "the second run starts after the complete chunk"
     assert resumed.shape == (10, 16, 32, 3)

@@ -2,8 +2,15 @@
 and figures. The names most callers need are importable from here: `from motionlab.flow import FlowParams, video_flow`.
 """
 
-from .encodings import (RAW_SCALE, change_brightness, flow_hsv_rgb, flow_raw, magnitude_angle,
-                        representation_statistics, seed_hsv_rgb)
+from .encodings import (
+    RAW_SCALE,
+    change_brightness,
+    flow_hsv_rgb,
+    flow_raw,
+    magnitude_angle,
+    representation_statistics,
+    seed_hsv_rgb,
+)
 from .params import FlowParams, farneback, pair_flow, prepare
 
 _PIPELINE = ("flow_cache_path", "iter_video_flow", "video_flow", "write_video_flow")  # in pipeline.py, which loads

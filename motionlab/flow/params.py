@@ -12,7 +12,6 @@ from ..video import prepare_frame
 from .encodings import change_brightness
 
 
-
 @dataclass(frozen=True)
 class FlowParams:
     """How flow is computed: Farneback settings (the seed's by default), the crop and the model's input size."""

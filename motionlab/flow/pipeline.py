@@ -22,9 +22,10 @@ from typing import Iterable, Iterator
 
 import cv2
 import numpy as np
+
 from ..cache import build_in_chunks, cache_key, cache_path, check_output_path, file_fingerprint, file_lock
 from ..progress import progress_bar
-from ..video import VideoError, iter_frames, prepare_frame, probe_video
+from ..video import VideoError, iter_frames, prepare_frame, probe_video, require_frames
 from .compiled import stream_flow
 from .params import FlowParams
 
@@ -144,7 +145,7 @@ def video_flow(video_path: str | os.PathLike, params: FlowParams = FlowParams(),
     Read from the cache if this file and these parameters were computed before; otherwise computed in one decode
     pass over `workers` threads and cached atomically, resuming after the last complete chunk of an interrupt.
     """
-    probe_video(video_path)  # a clear VideoError for a missing or unreadable file, before any key is made
+    require_frames(video_path, 2, "optical flow")  # a clear VideoError for a missing, unreadable or 1-frame file
     return _build(flow_cache_path(video_path, params), video_path, params, workers, progress, processes)
 
 
@@ -160,7 +161,7 @@ def write_video_flow(video_path: str | os.PathLike, out_path: str | os.PathLike,
         raise ValueError(f"{out_path}: the output must be a .npy file")
     check_workers(workers)
     target = check_output_path(out_path)
-    probe_video(video_path)
+    require_frames(video_path, 2, "optical flow")
     key = cache_key(source=file_fingerprint(video_path), gray=GRAY_SOURCE, **params.as_dict())
     hidden = target.with_name(f".{target.stem}-{key}.npy")
     with file_lock(target):

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from .drives import Drive
 from ..flow.encodings import RAW_SCALE, seed_hsv_rgb
 from ..flow.params import FlowParams
 from ..flow.pipeline import video_flow
 from ..frames import extract_frames
+from .drives import Drive
 
 SEED_INPUT = "seed_hsv"  # the seed's input: flow as HSV->RGB, magnitude min-max normalised per frame, (66, 220, 3)
 RAW_INPUT = "raw"  # raw flow at a fixed scale, `context` consecutive fields stacked, (66, 220, 2 * context)

@@ -15,10 +15,10 @@ import time
 import numpy as np
 
 from ..cache import MODELS_DIR
-from .predict import DEFAULT_MODEL
-from .drives import FAST, selection_drives, test_drives, training_drives, validation_drives
 from .data import RAW_INPUT, SEED_INPUT, DriveArrays
+from .drives import FAST, selection_drives, test_drives, training_drives, validation_drives
 from .evaluate import MagnitudeBaseline, MeanBaseline, evaluate, mse, predict_pairs, smooth
+from .predict import DEFAULT_MODEL
 from .training import seed_style_split, subset, train_speed_model
 
 RESULTS_PATH = MODELS_DIR / "speed_results.json"  # what the notebook and README show

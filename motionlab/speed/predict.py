@@ -6,40 +6,65 @@ import os
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from ..cache import MODELS_DIR
+from ..cache import MODELS_DIR, check_output_path
 from ..flow.params import FlowParams
-from ..flow.pipeline import iter_video_flow
-from .data import frame_speeds_from_pairs
-from .evaluate import predict_flow_stream, smooth
-from ..video import probe_video, save_labels
+from ..flow.pipeline import check_workers, iter_video_flow
+from ..model_files import declared_input_shapes, load_keras_model
+from ..progress import progress_bar
+from ..video import probe_video, require_frames, save_labels
 
 DEFAULT_MODEL = MODELS_DIR / "speed_flow_cnn.keras"  # the shipped model (models/README.md says how it was made)
 SMOOTHING_PAIRS = 41  # centred moving average over this many pairs, chosen with the model on the selection drives
 
 
-def load_speed_model(path: str | os.PathLike = DEFAULT_MODEL):
-    """Return a saved Keras speed model; raise ValueError naming the file if it is missing or unreadable."""
-    import keras
+MODEL_KIND = "speed model"  # what the errors call a speed model file
 
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: no such model file (the shipped one is {DEFAULT_MODEL})")
-    try:
-        return keras.saving.load_model(path, compile=False)
-    except Exception as error:  # Keras raises many kinds for a damaged archive
-        raise ValueError(f"{path}: not a readable Keras model ({type(error).__name__}: {error})") from None
+
+def check_speed_model_file(path: str | os.PathLike) -> Path:
+    """Return path if it is a .keras archive with one flow-shaped input (read without TensorFlow); ValueError else."""
+    shapes = declared_input_shapes(path, MODEL_KIND)
+    if len(shapes) != 1 or (shapes[0] is not None and len(shapes[0]) != 4):
+        raise ValueError(f"{path}: not a speed model: it takes {shapes or 'no input'}; a speed model takes "
+                         f"(batch, height, width, channels) flow")
+    return Path(path)
+
+
+def load_speed_model(path: str | os.PathLike = DEFAULT_MODEL):
+    """Return a saved Keras speed model, checked to map (batch, H, W, C) flow to (batch, 1) m/s; ValueError naming
+    the file if it is missing, unreadable or of another shape."""
+    check_speed_model_file(path)
+    model = load_keras_model(path, MODEL_KIND)
+    params = FlowParams()
+    if len(model.inputs) != 1 or len(model.outputs) != 1 or tuple(model.output_shape) != (None, 1):
+        raise ValueError(f"{path}: not a speed model: {len(model.inputs)} input(s), {len(model.outputs)} output(s), "
+                         f"output shape {model.output_shape}; a speed model gives one speed per pair, (batch, 1)")
+    if tuple(model.input_shape[1:3]) != (params.height, params.width):
+        raise ValueError(f"{path}: not a speed model for this flow: it takes {model.input_shape[1:3]} images, the "
+                         f"flow is {params.height}x{params.width}")
+    return model
+
+
+def check_smoothing(smoothing: int) -> int:
+    """Return smoothing if it is a usable moving-average window (>= 1 frame pairs); ValueError otherwise."""
+    if smoothing < 1:
+        raise ValueError(f"--smoothing must be a window of at least 1 frame pair, got {smoothing}")
+    return smoothing
 
 
 def predict_video_speeds(video_path: str | os.PathLike, model=None, smoothing: int = SMOOTHING_PAIRS,
                          workers: int = 2, progress: bool = True) -> np.ndarray:
     """Return one speed per frame of any readable video, (N,) float32 m/s: flow, model, then smoothing."""
+    from .data import frame_speeds_from_pairs  # Keras loads here, after every check
+    from .evaluate import predict_flow_stream, smooth
+
+    check_smoothing(smoothing)
+    check_workers(workers)
     model = model if model is not None else load_speed_model()
     info = probe_video(video_path)
     flows = iter_video_flow(video_path, FlowParams(), workers=workers)
-    bar = tqdm(total=max(info.frame_count - 1, 1), unit="pair", desc=f"speed {Path(video_path).name}",
-               disable=not progress)
+    bar = progress_bar(total=max(info.frame_count - 1, 1), unit="pair", desc=f"speed {Path(video_path).name}",
+                       enabled=progress)
     pair_speeds = []
     with bar:
         for speeds in predict_flow_stream(model, flows):
@@ -51,8 +76,15 @@ def predict_video_speeds(video_path: str | os.PathLike, model=None, smoothing: i
 
 def write_speeds(video_path: str | os.PathLike, out_path: str | os.PathLike, model_path=DEFAULT_MODEL,
                  **options) -> int:
-    """Write one speed per line (m/s) for every frame of a video to out_path and return the number of lines."""
-    probe_video(video_path)  # a missing or unreadable video is reported before the model is loaded
+    """Write one speed per line (m/s) for every frame of a video to out_path and return the number of lines.
+
+    Every input (video, output path, model file, options) is checked before the model loads or flow starts.
+    """
+    require_frames(video_path, 2, "speed from optical flow")
+    check_output_path(out_path)
+    check_speed_model_file(model_path)
+    check_smoothing(options.get("smoothing", SMOOTHING_PAIRS))
+    check_workers(options.get("workers", 0))
     speeds = predict_video_speeds(video_path, load_speed_model(model_path), **options)
     save_labels(out_path, speeds)
     return len(speeds)

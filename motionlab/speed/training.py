@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ..cache import atomic_output
 from .data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches
 from .models import flow_speed_model, seed_speed_model
 
@@ -39,16 +40,16 @@ def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], o
     train_batches = SpeedBatches(train, kind, context, BATCH_SIZE, shuffle=True, flip=flip, steps=steps_per_epoch,
                                  seed=seed, balance=balance)
     validation_batches = SpeedBatches(validation, kind, context, 128)
-    partial = out_path.with_name(f".{out_path.stem}.partial.keras")
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(partial, monitor="val_loss", save_best_only=True),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE_EPOCHS, restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=LR_PATIENCE_EPOCHS, min_lr=1e-6),
-    ]
-    history = model.fit(train_batches, validation_data=validation_batches, epochs=epochs, callbacks=callbacks,
-                        verbose=verbose)
-    model.save(partial)  # the restored best weights
-    os.replace(partial, out_path)
+    with atomic_output(out_path) as partial:
+        callbacks = [
+            keras.callbacks.ModelCheckpoint(partial, monitor="val_loss", save_best_only=True),
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE_EPOCHS, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=LR_PATIENCE_EPOCHS,
+                                              min_lr=1e-6),
+        ]
+        history = model.fit(train_batches, validation_data=validation_batches, epochs=epochs, callbacks=callbacks,
+                            verbose=verbose)
+        model.save(partial)  # the restored best weights
     return model, history.history
 
 

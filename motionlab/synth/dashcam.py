@@ -8,14 +8,27 @@ from typing import Iterator
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
+from ..cache import check_output_path
+from ..progress import progress_bar
 from ..video import load_labels, save_labels, write_video
 from .objects import Camera, draw_overpasses, draw_roadside, draw_traffic, make_traffic, place_objects, place_overpasses
-from .scene import (GROUND_PERIOD_M, MIP_COUNT, SHADOW_PERIOD_M, SHADOW_TEXEL_M, TEXEL_U_M,
-                    TEXEL_V_M, draw_style, ground_mips, hood_layer, shadow_texture, sky_panorama)
+from .scene import (
+    GROUND_PERIOD_M,
+    MIP_COUNT,
+    SHADOW_PERIOD_M,
+    SHADOW_TEXEL_M,
+    TEXEL_U_M,
+    TEXEL_V_M,
+    draw_style,
+    ground_mips,
+    hood_layer,
+    shadow_texture,
+    sky_panorama,
+)
 from .traces import random_speed_trace
 
+MAX_SPEED_MPS = 120.0  # fastest trace rendered, m/s (432 km/h, beyond any road car): faster ones are a units mistake
 RENDER_VERSION = 2  # bump when the renderer or the traces change, so stale renders in data/synth are not reused
 WIDTH, HEIGHT = 640, 480  # frame size of comma.ai's dashcam, pixels
 FPS = 20.0  # comma.ai's frame rate, frames/s
@@ -171,15 +184,22 @@ def render_dashcam(out_dir: str | os.PathLike, name: str | None = None, n_frames
     """
     if speeds_file is not None:
         speeds = load_labels(speeds_file)
+        if len(speeds) < 2:
+            raise ValueError(f"{speeds_file}: {len(speeds)} speed; a drive needs at least 2 frames")
+        bad = np.flatnonzero((speeds < 0) | (speeds > MAX_SPEED_MPS))
+        if len(bad):
+            raise ValueError(f"{speeds_file}: speed number {bad[0] + 1}, {speeds[bad[0]]:g} m/s, is outside "
+                             f"0-{MAX_SPEED_MPS:g} m/s (speeds are metres per second, one per frame)")
     else:
         if n_frames < 2:
-            raise ValueError(f"n_frames must be at least 2 to have any motion, got {n_frames}")
+            raise ValueError(f"--frames must be at least 2 to have any motion, got {n_frames}")
         speeds = random_speed_trace(n_frames, fps, np.random.default_rng([seed, 7]), first=first_segment)
     name = name or f"dashcam_{seed}"
     out_dir = Path(out_dir)
     video_path, labels_path = out_dir / f"{name}.mp4", out_dir / f"{name}.txt"
+    check_output_path(video_path), check_output_path(labels_path)
     renderer = DashcamRenderer(speeds, seed, fps)
-    frames = tqdm(renderer, total=len(speeds), desc=f"render {name}", unit="frame", disable=not progress)
+    frames = progress_bar(renderer, total=len(speeds), desc=f"render {name}", unit="frame", enabled=progress)
     write_video(video_path, frames, fps)
     save_labels(labels_path, speeds)
     return video_path, labels_path

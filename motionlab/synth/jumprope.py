@@ -11,8 +11,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
 
+from ..cache import LABEL_DIR, VIDEO_DIR, save_array_atomic
+from ..progress import progress_bar
 from ..video import write_video
 from .jumprope_plan import JumpPlan, Pose, landing_frames, plan_jumps, pose_at
 from .textures import colorize, fractal_noise
@@ -24,7 +25,6 @@ ATHLETE_HEIGHT_RANGE = (0.3, 0.8)  # athlete height as a fraction of the frame h
 SHAKE_PX = (0.0, 3.0)  # range of camera-shake amplitude, pixels
 NOISE_LEVEL = 3  # sensor noise, grey levels
 MARGIN = 8  # background border that camera shake reveals, pixels
-VIDEO_DIR, LABEL_DIR = "speed_videos", "speed_annotations"  # the real data's layout
 VIEWS = ("front", "side", "oblique")  # camera facing the athlete, filming from the side (feet one behind the
 # other), or in between (three-quarter view: the far leg half hidden)
 OBLIQUE_YAW = (0.35, 0.8)  # an oblique clip's yaw, drawn per clip: 0 is the front view, 1 the side view
@@ -192,10 +192,7 @@ def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, **options)
     video_path = out_dir / VIDEO_DIR / f"{name}.mp4"
     label_path = out_dir / LABEL_DIR / f"{name}.npy"
     write_video(video_path, renderer.frames(), renderer.fps)
-    label_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = label_path.with_name(f".{label_path.stem}.partial.npy")
-    np.save(partial, renderer.labels())
-    os.replace(partial, label_path)
+    save_array_atomic(label_path, renderer.labels())
     return video_path, label_path
 
 
@@ -207,7 +204,7 @@ def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int 
         raise ValueError(f"videos must be at least 1, got {videos}")
     paths = []
     prefix = "synth" if view == "front" else f"synth_{view}"
-    for i in tqdm(range(videos), desc=f"render jump-rope clips ({view})", unit="clip"):
+    for i in progress_bar(range(videos), desc=f"render jump-rope clips ({view})", unit="clip"):
         name = f"{prefix}_{seed}_{i:03d}"
         video_path = Path(out_dir) / VIDEO_DIR / f"{name}.mp4"
         if not (video_path.exists() and (Path(out_dir) / LABEL_DIR / f"{name}.npy").exists()):
