@@ -9,11 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from motionlab.jumps.counting import (COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period,
-                                     track_jumps)
+from motionlab.jumps.counting import COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period, track_jumps
 from motionlab.jumps.data import load_jump_labels
-from motionlab.jumps.results import load_results, save_fold
 from motionlab.jumps.metrics import score_clip, summarise
+from motionlab.jumps.results import load_results, save_fold
 from motionlab.synth.jumprope import JumpropeRenderer, render_jumprope
 from motionlab.video import VideoError, count_frames, write_video
 

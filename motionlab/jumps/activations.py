@@ -7,6 +7,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+
 from ..progress import progress_bar
 from .models import conv_layer_names
 

@@ -12,30 +12,33 @@ import keras
 import numpy as np
 
 from ..cache import MODELS_DIR
+from ..model_files import load_keras_model
 from ..progress import progress_bar
 from ..video import VideoError
 from .data import Clip, counter_frames, counter_inputs, crop_frames, motion_box, read_small_gray
-from .weights import check_counter_model
+from .weights import WHAT, check_counter_file, check_counter_model
 
 COUNTER_WEIGHTS = MODELS_DIR / "jump_counter.keras"  # shipped improved counter
 INFERENCE_STRIDE = 4  # frames between the starts of overlapping inference windows; hand-set (a quarter window)
 INFERENCE_BATCH = 64  # windows per model call: bounds memory, does not change any result
-PEAK_THRESHOLD = 0.3  # probability a jump needs at its peak; chosen with the rule (see models/README_jumprope.md)
+PEAK_THRESHOLD = 0.3  # probability a jump needs at its peak; chosen with the rule (models/README_jumprope.md)
 LOW_PEAK_THRESHOLD = 0.15  # probability: the lower peak threshold the rule comparison also tries; hand-set
 SEED_STYLE_THRESHOLD = 0.5  # probability above which the seed-style rule counts every frame (the seed's threshold)
-REFRACTORY = 0.55  # step periods: two jumps are at least this far apart; chosen with the rule (see the models README)
+REFRACTORY = 0.55  # step periods: two jumps are at least this far apart; chosen with the rule (models/README_jumprope.md)
 MIN_PEAK_GAP = 2.0  # frames: the smallest gap between two peaks, with or without a refractory period
 PROBABILITY_SIGMA = 0.7  # frames: Gaussian blur of the per-frame probability before peak picking; hand-set
 CADENCE_RANGE_HZ = (1.2, 9.0)  # jumps per second: plausible jump rates, the bounds of the period search; hand-set
 SEGMENT_SECONDS = 2.5  # s: step_period averages the autocorrelation of overlapping segments about this long; hand-set
+SEGMENT_PERIODS = 3  # and each segment spans at least this many of the longest plausible periods; hand-set
 HALF_PERIOD_SHARE = 0.5  # step_period takes the shortest autocorrelation peak at least this share of the highest
 STRIDE_TOLERANCE = 0.2  # stride check: a repeat within this fraction of half the period is "at half the period"
-STRIDE_SHARE = 0.3  # stride check: the half-period repeat must reach this share of the full one; swept 0-0.5 (README)
-BEAT_TIGHTNESS = 4.0  # beat tracking: penalty weight of log(interval / period)^2 per jump; of 0.5 and 4 the better
+STRIDE_SHARE = 0.3  # stride check: share of the full-period repeat a half-period one needs; swept (models/README_jumprope.md)
+BEAT_TIGHTNESS = 4.0  # beat tracking: weight of the log(interval / period)^2 penalty; better of two (models/README_jumprope.md)
 LOOSE_BEAT_TIGHTNESS = 0.5  # beat tracking: the looser tightness the rule comparison also tries; hand-set
 BEAT_ACTIVITY = 0.2  # beat tracking drops jumps where the signal's local top is below this share of its range
+BEAT_INTERVALS = (0.5, 2.0)  # step periods: beat tracking links jumps this far apart at least and at most; hand-set
 BEAT_GAP_PENALTY = 2.0  # beat tracking: score (in signal standard deviations) lost by restarting after a pause
-ACTIVITY_SHARE = 0.3  # share of the lower-body motion's 90th percentile below which count_video drops jumps (README)
+ACTIVITY_SHARE = 0.3  # count_video drops jumps below this share of lower-body motion's 90th centile (models/README_jumprope.md)
 ACTIVITY_SMOOTHING_S = 0.25  # s: Gaussian blur of the lower-body motion signal before the activity test; hand-set
 CLASSICAL_REFRACTORY = 0.6  # step periods between two jumps of the learning-free counter; hand-set
 CLASSICAL_TREND_S = 0.5  # s: the learning-free counter subtracts the motion signal blurred by this; hand-set
@@ -80,7 +83,7 @@ def step_period(signal: np.ndarray, fps: float, stride_check: bool = False) -> f
     longest = min(len(signal) // 2, int(np.ceil(fps / CADENCE_RANGE_HZ[0])))
     if longest <= shortest:
         return float(shortest)
-    segment = min(len(signal), max(3 * longest, int(SEGMENT_SECONDS * fps)))
+    segment = min(len(signal), max(SEGMENT_PERIODS * longest, int(SEGMENT_SECONDS * fps)))
     correlation = np.zeros(longest + 2)
     for start in range(0, len(signal) - segment + 1, max(1, segment // 2)):
         piece = signal[start:start + segment] - signal[start:start + segment].mean()
@@ -156,7 +159,7 @@ def track_jumps(signal: np.ndarray, fps: float, tightness: float = BEAT_TIGHTNES
     back = np.full(n, -1)
     best_before = np.zeros(n)  # best score up to each frame, and where
     best_at = np.zeros(n, int)
-    shortest, longest = max(1, int(round(period / 2))), int(round(2 * period))
+    shortest, longest = max(1, int(round(period * BEAT_INTERVALS[0]))), int(round(period * BEAT_INTERVALS[1]))
     for t in range(n):
         if t >= shortest:
             taus = np.arange(max(0, t - longest), t - shortest + 1)
@@ -233,7 +236,7 @@ CountRule = PeakRule | ThresholdRule | BeatRule  # a way to turn per-frame proba
 RULES: dict[str, CountRule] = {str(rule): rule for rule in (  # compared in held-out evaluation, by printed name
     PeakRule(), ThresholdRule(), PeakRule(refractory=None), PeakRule(LOW_PEAK_THRESHOLD), BeatRule(),
     BeatRule(LOOSE_BEAT_TIGHTNESS), PeakRule(LOW_PEAK_THRESHOLD, stride_check=True), BeatRule(stride_check=True))}
-COUNT_RULE: CountRule = PeakRule()  # the rule `python -m motionlab count` uses: chosen on synthetic clips (README)
+COUNT_RULE: CountRule = PeakRule()  # the rule the `count` command uses; chosen on synthetic clips (models/README_jumprope.md)
 
 
 def motion_signal(crops: np.ndarray) -> np.ndarray:
@@ -292,11 +295,8 @@ def load_counter(path: str | os.PathLike = COUNTER_WEIGHTS) -> keras.Model:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no counter weights; train them (see models/README_jumprope.md)")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as error:  # Keras raises ValueError, OSError, KeyError... for files it cannot read
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ValueError(f"{path}: not a Keras model file ({reason[:120]})") from None
+    check_counter_file(path)  # before TensorFlow reads it: a wrong kind of file fails in milliseconds
+    model = load_keras_model(path, WHAT)
     check_counter_model(model, path)
     return model
 

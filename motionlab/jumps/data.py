@@ -21,8 +21,8 @@ SYNTH_DIR = DATA_DIR / "synth" / "jumprope"  # synthetic clips rendered by `pyth
 SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where the side and three-quarter training clips are rendered
 STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where the rule-choosing speed steps are rendered
 SYNTH_CLIPS = 40  # front-view synthetic training clips of every style (seed 0); the count of the shipped recipe
-SIDE_SYNTH_CLIPS = 16  # side-view synthetic speed-step training clips (seed 1); see models/README_jumprope.md
-OBLIQUE_SYNTH_CLIPS = 16  # three-quarter-view synthetic speed-step training clips (seed 2); see the models README
+SIDE_SYNTH_CLIPS = 16  # side-view synthetic speed-step training clips (seed 1) (models/README_jumprope.md)
+OBLIQUE_SYNTH_CLIPS = 16  # three-quarter-view synthetic speed-step training clips (seed 2) (models/README_jumprope.md)
 SEED_SYNTH_CLIPS = 8  # synthetic clips the seed models train on, the first of SYNTH_CLIPS (128x128 is slow on a CPU)
 STEP_SELECTION_CLIPS = 12  # synthetic speed-step clips per view (front, side; seed 9, never trained on) on which a
 # counter chooses its counting rule without seeing the real labels
@@ -30,7 +30,9 @@ SEED_SIZE = 128  # pixels: the seed models see every frame squashed to this squa
 COUNTER_SIZE = 64  # pixels: the improved counter sees motion crops resized to this square; hand-set for CPU speed
 COUNTER_CHANNELS = 2  # channels of the counter's input: the standardised gray frame and its frame difference
 STORE_LONG_SIDE = 384  # pixels: frames are decoded once at this long side before motion cropping; hand-set
+MIN_DECODED_SIDE = 8  # pixels: decoded frames keep at least this many rows and columns (a guard for thin videos)
 BOX_LONG_SIDE = 96  # pixels: long side of the motion-energy map that places the crop; hand-set
+BOX_MIN_MAP_SIDE = 4  # pixels: the motion-energy map keeps at least this many rows and columns (a guard)
 BOX_THRESHOLD = 0.3  # share of the peak motion energy from which a pixel belongs to the athlete; hand-set
 BOX_MARGIN = 1.25  # the square crop's side in multiples of the athlete's motion box; hand-set
 BOX_PAIRS = 400  # at most this many frame pairs (evenly spaced) make the motion-energy map; a speed bound
@@ -161,7 +163,7 @@ def read_small_gray(video: str | os.PathLike, long_side: int = STORE_LONG_SIDE, 
     `stop` is set (by another thread) the decoding ends early with the frames read so far."""
     info = probe_video(video)
     scale = min(1.0, long_side / max(info.width, info.height))
-    size = (max(8, int(round(info.height * scale))), max(8, int(round(info.width * scale))))
+    size = (max(MIN_DECODED_SIDE, int(round(info.height * scale))), max(MIN_DECODED_SIDE, int(round(info.width * scale))))
     frames = []
     for frame in progress_bar(iter_frames(video, size=size, gray=True), total=info.frame_count,
                               desc=f"decode {Path(video).name}", unit="frame", enabled=progress, leave=False):
@@ -177,7 +179,7 @@ def motion_box(frames: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int
     if n < 2:
         raise ValueError("need at least two frames to find motion")
     scale = BOX_LONG_SIDE / max(height, width)
-    small_size = (max(4, int(round(width * scale))), max(4, int(round(height * scale))))
+    small_size = (max(BOX_MIN_MAP_SIDE, int(round(width * scale))), max(BOX_MIN_MAP_SIDE, int(round(height * scale))))
     step = max(1, n // BOX_PAIRS)
     energy = np.zeros(small_size[::-1], np.float32)
     previous = None

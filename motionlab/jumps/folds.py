@@ -10,8 +10,21 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import CACHE_DIR, atomic_output
-from .data import JUMPROPE_DIR, OBLIQUE_SYNTH_CLIPS, SEED_SYNTH_CLIPS, SIDE_SYNTH_CLIPS, SYNTH_CLIPS, Clip, \
-    counter_frames, labelled_span, list_clips, load_jump_labels, seed_frames, step_selection_clips, synthetic_clips
+from .data import (
+    JUMPROPE_DIR,
+    OBLIQUE_SYNTH_CLIPS,
+    SEED_SYNTH_CLIPS,
+    SIDE_SYNTH_CLIPS,
+    SYNTH_CLIPS,
+    Clip,
+    counter_frames,
+    labelled_span,
+    list_clips,
+    load_jump_labels,
+    seed_frames,
+    step_selection_clips,
+    synthetic_clips,
+)
 from .report import score_method
 from .results import RESULTS_PATH, load_results, save_fold
 

@@ -9,8 +9,7 @@ import keras
 import numpy as np
 
 from ..progress import progress_bar
-from .data import COUNTER_SIZE, SEED_SIZE, Clip, counter_frames, counter_inputs, jump_targets, load_jump_labels, \
-    seed_frames
+from .data import COUNTER_SIZE, SEED_SIZE, Clip, counter_frames, counter_inputs, jump_targets, load_jump_labels, seed_frames
 from .models import COUNTER_WINDOW, SEED_WINDOW, build_counter_model, build_seed_model, seed_input_frames
 
 TARGET_SIGMA = 1.0  # frames: labels are spread into a Gaussian this wide (hand labels jitter by 1-2 frames); hand-set
@@ -23,7 +22,7 @@ LEARNING_RATE = 1e-3  # Adam (counter) and SGD (seed) step size; Keras' Adam def
 FLIP_CHANCE = 0.5  # augmentation: probability that a training window is mirrored left to right
 CONTRAST_RANGE = (0.7, 1.3)  # augmentation: factor multiplying a training window's standardised values; hand-set
 BRIGHTNESS_SIGMA = 0.1  # augmentation: standard deviation of an offset added to a window (standardised units)
-ZOOM_RANGE = (0.8, 1.25)  # augmentation: zoom factor of a training window; hand-set (history: models README)
+ZOOM_RANGE = (0.8, 1.25)  # augmentation: zoom factor of a training window (models/README_jumprope.md)
 SHIFT_RANGE = 0.1  # augmentation: shift of a training window, fraction of the crop, the same for all its frames
 SEED_MOMENTUM = 0.9  # the seed's SGD: Nesterov momentum (the seed's value)
 

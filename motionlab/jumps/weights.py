@@ -3,13 +3,13 @@ loaded model's input and output shapes, each failing in one line that names the 
 
 from __future__ import annotations
 
-import json
 import os
-import zipfile
 from pathlib import Path
 
+from ..model_files import declared_input_shapes
 from .data import COUNTER_CHANNELS
 
+WHAT = "counter weights"  # what the file should be, as the errors name it
 COUNTER_INPUT = f"(batch, frames, S, S, {COUNTER_CHANNELS})"  # what a counter takes, as the errors print it
 
 
@@ -28,20 +28,11 @@ def check_counter_file(path: str | os.PathLike) -> Path:
     """Return the path of a .keras archive whose stored config has one counter-shaped input (milliseconds, no
     TensorFlow); ValueError naming the file otherwise. The output is checked after loading (check_counter_model)."""
     path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no such counter weights file")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise ValueError(f"{path}: not a Keras .keras model file (a zip archive holding config.json)") from None
-    layers = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
-    shapes = [layer.get("config", {}).get("batch_shape") for layer in layers
-              if isinstance(layer, dict) and layer.get("class_name") == "InputLayer"]
+    shapes = declared_input_shapes(path, WHAT)
     if len(shapes) > 1:
         raise _not_a_counter(path, f"it takes {len(shapes)} inputs")
     if shapes and shapes[0] is not None:
-        _check_input_shape(path, tuple(shapes[0]))
+        _check_input_shape(path, shapes[0])
     return path
 
 
