@@ -20,6 +20,7 @@ demo: setup
 	$(PY) -m motionlab demo
 
 test: setup
+	$(VENV)/bin/ruff check .
 	$(PY) tests/check_notebooks_stripped.py notebooks
 	MOTIONLAB_FAST=1 $(PY) -m pytest -q
 

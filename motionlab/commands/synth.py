@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
+from pathlib import Path
+
+from ..cache import check_output_path
+from ..synth.jumprope import VIEWS
 
 
 def add_parser(subparsers) -> None:
@@ -17,11 +20,14 @@ def add_parser(subparsers) -> None:
     dashcam.add_argument("--seed", type=int, default=0, help="scene and trace seed")
     dashcam.add_argument("--name", help="file stem (default dashcam_SEED)")
     dashcam.set_defaults(run=run_dashcam)
-    try:  # the jump-rope renderer registers itself when present
-        importlib.import_module("motionlab.synth.jumprope").add_parser(kinds)
-    except ModuleNotFoundError as error:
-        if error.name != "motionlab.synth.jumprope":
-            raise
+    jumprope = kinds.add_parser("jumprope", help="jump-rope clips with per-jump labels: DIR/speed_videos/*.mp4 + "
+                                                 "DIR/speed_annotations/*.npy (landing frame indices)")
+    jumprope.add_argument("--out", required=True, help="output folder")
+    jumprope.add_argument("--videos", type=int, default=20, help="number of clips")
+    jumprope.add_argument("--seed", type=int, default=0, help="seed of the first clip")
+    jumprope.add_argument("--view", choices=VIEWS, default="front",
+                          help="camera in front of the athlete, beside, or in between")
+    jumprope.set_defaults(run=run_jumprope)
 
 
 def run_dashcam(args) -> int:
@@ -30,4 +36,17 @@ def run_dashcam(args) -> int:
 
     video, labels = render_dashcam(args.out, args.name, n_frames=args.frames, speeds_file=args.speeds, seed=args.seed)
     print(f"wrote {video} and {labels}")
+    return 0
+
+
+def run_jumprope(args) -> int:
+    """Render the clips and say where they went."""
+    from ..cache import LABEL_DIR, VIDEO_DIR
+    from ..synth.jumprope import render_jumprope_set
+
+    if args.videos < 1:
+        raise ValueError(f"--videos must be at least 1, got {args.videos}")
+    check_output_path(Path(args.out) / VIDEO_DIR / "clip.mp4")
+    paths = render_jumprope_set(args.out, args.videos, args.seed, view=args.view)
+    print(f"wrote {len(paths)} clips to {Path(args.out) / VIDEO_DIR} with labels in {Path(args.out) / LABEL_DIR}")
     return 0

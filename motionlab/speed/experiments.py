@@ -11,6 +11,7 @@ import argparse
 import json
 import shutil
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,15 +24,35 @@ from .training import seed_style_split, subset, train_speed_model
 
 RESULTS_PATH = MODELS_DIR / "speed_results.json"  # what the notebook and README show
 SMOOTHING_CHOICES = (1, 5, 9, 15, 25, 41, 61)  # moving-average windows tried on the validation drives, pairs
-VARIANTS = {  # name -> (input kind, context fields, mirror augmentation, road crop, speed-balanced, saved file)
-    "seed model (HSV min-max flow)": (SEED_INPUT, 1, False, False, False, "speed_seed_nvidia.keras"),
-    "raw flow, 1 field": (RAW_INPUT, 1, False, False, False, "speed_raw1.keras"),
-    "raw flow, 3 fields": (RAW_INPUT, 3, False, False, False, "speed_raw3.keras"),
-    "raw flow, 3 fields, mirrored": (RAW_INPUT, 3, True, False, False, "speed_raw3_mirrored.keras"),
-    "raw flow, 3 fields, road crop": (RAW_INPUT, 3, False, True, False, "speed_raw3_road.keras"),
-    "raw flow, 3 fields, speed-balanced": (RAW_INPUT, 3, False, False, True, "speed_raw3_balanced.keras"),
-}  # each variant changes one thing against the one above it or against "raw flow, 3 fields"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One speed-model recipe: its input kind, flow fields read, augmentation, sampling, and its weights file."""
+
+    name: str  # how tables and models/speed_results.json call it
+    kind: str  # SEED_INPUT or RAW_INPUT
+    file: str  # weights file in models/
+    context: int = 1  # consecutive flow fields stacked into one input
+    flip: bool = False  # mirror augmentation (left-right) of training inputs
+    road_crop: bool = False  # crop the side strips off the flow
+    balance: bool = False  # speed-balanced batches
+
+    def train_options(self) -> dict:
+        """Return the keyword arguments of train_speed_model that make this variant."""
+        return {"kind": self.kind, "context": self.context, "flip": self.flip, "road_crop": self.road_crop,
+                "balance": self.balance}
+
+
 SEED_VARIANT = "seed model (HSV min-max flow)"  # the seed's model, kept beside ours in notebook 03
+VARIANTS = {variant.name: variant for variant in (  # each changes one thing against the one above or "raw flow, 3 fields"
+    Variant(SEED_VARIANT, SEED_INPUT, "speed_seed_nvidia.keras"),
+    Variant("raw flow, 1 field", RAW_INPUT, "speed_raw1.keras"),
+    Variant("raw flow, 3 fields", RAW_INPUT, "speed_raw3.keras", context=3),
+    Variant("raw flow, 3 fields, mirrored", RAW_INPUT, "speed_raw3_mirrored.keras", context=3, flip=True),
+    Variant("raw flow, 3 fields, road crop", RAW_INPUT, "speed_raw3_road.keras", context=3, road_crop=True),
+    Variant("raw flow, 3 fields, speed-balanced", RAW_INPUT, "speed_raw3_balanced.keras", context=3, balance=True),
+)}
 ENSEMBLE = "mean of the raw-flow variants"  # scored beside them, not shipped: 5 CNNs run below 200 frames/s
 MIN_SHIPPED_CONTEXT = 2  # the shipped model reads several consecutive flow fields (single-field ones are compared)
 
@@ -55,13 +76,13 @@ def run(epochs: int, steps_per_epoch: int | None, only: list[str] | None = None)
     results["train_mean_mps"] = fitted[0].mean
     results["baselines"] = evaluate({b.name: b.predict for b in fitted}, test)
     results.setdefault("models", {})
-    for name, (kind, context, flip, road_crop, balance, filename) in VARIANTS.items():
+    for name, variant in VARIANTS.items():
         if only and name not in only:
             continue
+        filename = variant.file
         start = time.perf_counter()
-        model, history = train_speed_model(train, validation, MODELS_DIR / filename, kind=kind, context=context,
-                                           flip=flip, road_crop=road_crop, balance=balance, epochs=epochs,
-                                           steps_per_epoch=steps_per_epoch)
+        model, history = train_speed_model(train, validation, MODELS_DIR / filename, **variant.train_options(),
+                                           epochs=epochs, steps_per_epoch=steps_per_epoch)
         minutes = (time.perf_counter() - start) / 60
         predictor = {name: lambda arrays, m=model: predict_pairs(m, arrays)}
         validation_predictions = [predict_pairs(model, arrays) for arrays in validation]
@@ -115,7 +136,7 @@ def ship_best(results: dict, selection: list[DriveArrays] | None = None,
                                                          for p, a in zip(predicted["test"], test)]))
                                   for w in SMOOTHING_CHOICES},
         }
-    eligible = [name for name in ours if VARIANTS[name][1] >= MIN_SHIPPED_CONTEXT]
+    eligible = [name for name in ours if VARIANTS[name].context >= MIN_SHIPPED_CONTEXT]
     best, window = min(((name, w) for name in eligible for w in scores[name]["selection_by_smoothing"]),
                        key=lambda choice: scores[choice[0]]["selection_by_smoothing"][choice[1]])
     shutil.copyfile(MODELS_DIR / results["models"][best]["file"], DEFAULT_MODEL)

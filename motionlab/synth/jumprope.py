@@ -211,22 +211,3 @@ def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int 
             video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i, view=view, style=style)
         paths.append(video_path)
     return paths
-
-
-def add_parser(kinds) -> None:
-    """Register `synth jumprope` on the synth command's sub-parsers."""
-    parser = kinds.add_parser("jumprope", help="jump-rope clips with per-jump labels: DIR/speed_videos/*.mp4 + "
-                                               "DIR/speed_annotations/*.npy (landing frame indices)")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--videos", type=int, default=20, help="number of clips")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the first clip")
-    parser.add_argument("--view", choices=VIEWS, default="front", help="camera in front of the athlete, beside, or in "
-                                                                             "between")
-    parser.set_defaults(run=_run)
-
-
-def _run(args) -> int:
-    """Render the clips and say where they went."""
-    paths = render_jumprope_set(args.out, args.videos, args.seed, view=args.view)
-    print(f"wrote {len(paths)} clips to {Path(args.out) / VIDEO_DIR} with labels in {Path(args.out) / LABEL_DIR}")
-    return 0
