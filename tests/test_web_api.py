@@ -1,7 +1,9 @@
 """The web app's JSON API without a browser: every task gives what the package function gives, bad uploads get a
 4xx and one line, concurrent jobs, the queue limit, progress and expiry."""
 
+import dataclasses
 import json
+import os
 import threading
 import time
 
@@ -112,18 +114,61 @@ def test_speed_job_gives_one_speed_per_frame_and_the_test_txt_file(make_client, 
 @pytest.mark.parametrize("task, module", [("classify", "motionlab.actions.predict"),
                                           ("predict-next", "motionlab.nextframe.predict")])
 def test_model_choice_tasks_run_their_package_function(make_client, jump_clips, task, module):
-    if not web_tasks.TASKS[task].available():
-        pytest.skip(f"{module} is not in this checkout yet: the {task} task is listed as unavailable")
+    reason = web_tasks.TASKS[task].unavailable()
+    if reason:
+        client = make_client()
+        assert f"not available here: {reason}" in assert_one_line_error(submit(client, jump_clips[0], task), 400)
+        pytest.skip(f"the {task} task is listed as unavailable here: {reason}")
     client = make_client()
     listed = {entry["name"]: entry for entry in client.get("/api/tasks").json()["tasks"]}
     model = listed[task]["options"][0]["default"]
     state = wait(client, submit(client, jump_clips[0], task, model=model).json()["id"])
-    if state["status"] == "failed" and "missing" in state["error"]:
-        pytest.skip(f"{task} cannot run here yet: {state['error']}")
     assert state["status"] == "done", state["error"]
     assert isinstance(state["result"], dict) and state["files"]
     for url in state["files"].values():
         assert client.get(url).status_code == 200
+
+
+@pytest.fixture()
+def tiny_shipped_models(monkeypatch, tmp_path):
+    """Stand tiny untrained models in for the shipped action and next-frame weights (same input and output
+    shapes), so the classify and predict-next tasks run end to end whether or not the real weights are here."""
+    import keras
+
+    from motionlab.actions import predict as actions
+    from motionlab.nextframe import predict as nextframe
+
+    spec = actions.SHIPPED["weizmann"]
+    inputs = keras.Input(spec.sampling.sample_shape)
+    pooled = keras.layers.GlobalAveragePooling3D()(inputs)
+    classifier = keras.Model(inputs, keras.layers.Dense(len(spec.class_names), activation="softmax")(pooled))
+    classifier.save(tmp_path / "tiny_action.keras")
+    monkeypatch.setitem(actions.SHIPPED, "weizmann", dataclasses.replace(spec, path=tmp_path / "tiny_action.keras"))
+    frames = keras.Input((5, 32, 32, 1))  # 5 frames in, 1 out: a weighted mean over time
+    predictor = keras.Model(frames, keras.layers.Conv3D(1, (5, 1, 1), padding="valid")(frames))
+    predictor.save(tmp_path / "tiny_next.keras")
+    monkeypatch.setitem(nextframe.SHIPPED, "video", tmp_path / "tiny_next.keras")
+
+
+def test_classify_and_predict_next_call_their_package_functions(make_client, jump_clips, tiny_shipped_models):
+    from motionlab.actions.predict import classify_video
+    from motionlab.nextframe.predict import predict_next_video
+    from motionlab.video import probe_video
+
+    client = make_client()
+    classified = wait(client, submit(client, jump_clips[0], "classify", model="weizmann").json()["id"])
+    assert classified["status"] == "done", classified["error"]
+    expected = classify_video(jump_clips[0], "weizmann", progress=False)
+    assert classified["result"] == {**expected, "video": jump_clips[0].name}
+    predicted = wait(client, submit(client, jump_clips[0], "predict-next", model="video", steps="1").json()["id"])
+    assert predicted["status"] == "done", predicted["error"]
+    assert predicted["result"] == predict_next_video(jump_clips[0], "video", steps=1, progress=False)
+    playable = client.get(predicted["files"]["truth_prediction.webm"])
+    assert playable.status_code == 200 and playable.content[:4] == b"\x1aE\xdf\xa3"  # a WebM (Matroska) file
+    job_folder = client.app.state.pool.get(predicted["id"]).folder
+    info = probe_video(job_folder / "truth_prediction.webm")
+    assert (info.width, info.height) == (2 * 32 + 2, 32)  # truth | 2-pixel bar | prediction
+    assert "bad" in assert_one_line_error(submit(client, jump_clips[0], "predict-next", model="bad"), 400)
 
 
 def test_every_bad_input_gets_a_4xx_and_one_line(make_client, jump_clips, tmp_path):
@@ -207,6 +252,18 @@ def test_finished_jobs_expire_with_their_files(make_client, jump_clips, waiting_
     assert pool.sweep(now=state["expires"] + 1) == 1
     assert client.get(f"/api/jobs/{job_id}").status_code == 404
     assert not (tmp_path / "uploads" / job_id).exists()
+
+
+def test_a_new_server_removes_old_job_folders_only(make_client, tmp_path):
+    uploads = tmp_path / "uploads"
+    old, recent, other = uploads / "0123456789abcdef", uploads / "fedcba9876543210", uploads / "keep-me"
+    for folder in (old, recent, other):
+        folder.mkdir(parents=True)
+        (folder / "input.mp4").write_bytes(b"x")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    os.utime(other, (time.time() - 7200, time.time() - 7200))
+    make_client(keep_seconds=3600)
+    assert not old.exists() and recent.exists() and other.exists()
 
 
 def test_page_health_and_task_table(make_client):

@@ -100,13 +100,20 @@ def screenshot(driver, name: str) -> None:
         assert driver.save_screenshot(str(partial))
 
 
-def test_page_counts_the_same_jumps_as_the_command_line(server, browser, tmp_path):
+@pytest.fixture(scope="module")
+def jump_clip(tmp_path_factory):
+    """A 6 s synthetic jump-rope clip, 640x360 at 25 frames/s."""
     from motionlab.synth.jumprope import JumpropeRenderer
     from motionlab.video import write_video
 
     renderer = JumpropeRenderer(7, framing="landscape", fps=25.0, duration_s=6.0)
-    video = tmp_path / "jump_rope.mp4"
+    video = tmp_path_factory.mktemp("browser_clip") / "jump_rope.mp4"
     write_video(video, renderer.frames(), renderer.fps)
+    return video
+
+
+def test_page_counts_the_same_jumps_as_the_command_line(server, browser, jump_clip):
+    video = jump_clip
     command = subprocess.run([sys.executable, "-m", "motionlab", "count", str(video), "--json", "--quiet"],
                              capture_output=True, text=True, check=True)
     expected = json.loads(command.stdout)["count"]
@@ -139,3 +146,20 @@ def test_page_plots_a_speed_trace(server, browser, render_drive):
     screenshot(browser, "web_speed")
     uploads = [path for path in (server[1] / "uploads").rglob("*") if path.is_file()]
     assert uploads and all(path.parent.parent == server[1] / "uploads" for path in uploads)  # nothing else written
+
+
+@pytest.mark.parametrize("task", ["classify", "predict-next"])
+def test_page_shows_class_bars_and_plays_the_prediction(server, browser, jump_clip, task):
+    from motionlab.web.tasks import TASKS
+
+    reason = TASKS[task].unavailable()
+    if reason:
+        pytest.skip(f"the {task} task is unavailable here: {reason}")
+    run_on_page(browser, server[0], task, jump_clip)
+    assert not browser.find_element(By.ID, "error").is_displayed(), browser.find_element(By.ID, "error").text
+    if task == "classify":
+        assert browser.find_elements(By.CSS_SELECTOR, "#result-body svg rect.bar")
+    else:  # Chromium decodes the side-by-side video (VP8 WebM) and shows a frame
+        WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+            "const v = document.getElementById('prediction-video'); return v.readyState >= 2 && v.videoWidth > 0"))
+    screenshot(browser, f"web_{task.replace('-', '_')}")

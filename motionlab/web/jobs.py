@@ -4,6 +4,7 @@ a queue limit, progress from the package's progress bars, and results removed a 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import shutil
 import threading
@@ -17,6 +18,8 @@ from ..progress import listen_progress
 from .tasks import Task, TaskOutput
 
 LOG = logging.getLogger("motionlab.web")
+JOB_ID_BYTES = 8  # random bytes of a job id (16 hex digits), also its folder's name
+JOB_ID = re.compile(f"[0-9a-f]{{{2 * JOB_ID_BYTES}}}")
 UNFINISHED_CAP = 0.99  # progress shown until the result is stored (the bars reach 1 before the last step)
 
 
@@ -82,10 +85,22 @@ class JobPool:
         self._stop = threading.Event()
         self._sweeper = threading.Thread(target=self._sweep_forever, name="motionlab-expiry", daemon=True)
         self._sweeper.start()
+        self.remove_stale_folders()
+
+    def remove_stale_folders(self, now: float | None = None) -> int:
+        """Remove job folders under root left by an earlier server and older than keep_seconds; return how many."""
+        now = time.time() if now is None else now
+        with self._lock:
+            known = set(self._jobs)
+        stale = [folder for folder in self.root.glob("*") if JOB_ID.fullmatch(folder.name) and folder.is_dir()
+                 and folder.name not in known and folder.stat().st_mtime < now - self.keep_seconds]
+        for folder in stale:
+            shutil.rmtree(folder, ignore_errors=True)
+        return len(stale)
 
     def new_folder(self) -> tuple[str, Path]:
         """Return a fresh job id and its folder under root (both server-made), the folder created."""
-        job_id = secrets.token_hex(8)
+        job_id = secrets.token_hex(JOB_ID_BYTES)
         folder = self.root / job_id
         folder.mkdir(parents=True)
         return job_id, folder
@@ -130,6 +145,7 @@ class JobPool:
     def _sweep_forever(self) -> None:
         while not self._stop.wait(min(60.0, self.keep_seconds / 4)):
             self.sweep()
+            self.remove_stale_folders()
 
     def _model(self, job: Job):
         """Return the job's model from this worker thread's cache, loading it on first use."""
@@ -147,6 +163,8 @@ class JobPool:
         try:
             with listen_progress(job.report):
                 output = job.task.run(job.video, job.options, self._model(job), job.folder)
+            output.result = {key: job.client_name if value == str(job.video) else value  # the client's name, as
+                             for key, value in output.result.items()}  # the command prints the path it was given
             job.output, job.status = output, "done"
         except (ValueError, FileNotFoundError) as error:  # VideoError is a ValueError: bad input, said in one line
             job.error, job.status = job.public_error(error), "failed"

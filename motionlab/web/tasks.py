@@ -72,13 +72,21 @@ class Task:
     load: Callable[[dict], Any] | None = None
     model_option: str | None = None  # the option that picks the model, part of the worker's model cache key
 
-    def available(self) -> bool:
-        """Return whether the task's package module imports."""
+    def unavailable(self) -> str | None:
+        """Return why the task cannot run here (its module is missing, no model has weights), or None if it can."""
         try:
             importlib.import_module(self.module)
         except ImportError:  # not written yet, or half-written by its author right now
-            return False
-        return True
+            return f"{self.module} is missing"
+        try:
+            self.options()
+        except ValueError as error:
+            return str(error)
+        return None
+
+    def available(self) -> bool:
+        """Return whether the task can run here."""
+        return self.unavailable() is None
 
     def parse_options(self, fields: dict[str, str]) -> dict:
         """Return {option: value} from form fields (all but `task` and `file`); raise ValueError in one line for
@@ -96,8 +104,9 @@ class Task:
 
     def as_json(self) -> dict:
         """Return the task as the page lists it."""
-        available = self.available()
-        return {"name": self.name, "label": self.label, "available": available,
+        reason = self.unavailable()
+        available = reason is None
+        return {"name": self.name, "label": self.label, "available": available, "unavailable": reason,
                 "options": [option.as_json() for option in self.options()] if available else []}
 
 
@@ -146,23 +155,39 @@ def _load_counter(options: dict):
     return load_counter()
 
 
-def _model_choice(module: str, label: str) -> Callable[[], tuple[Option, ...]]:
-    """Return an options builder offering the MODEL_NAMES of `module`, the first as default."""
+def _model_choice(module: str, resolver: str) -> Callable[[], tuple[Option, ...]]:
+    """Return an options builder offering the MODEL_NAMES of `module` whose weights `module.resolver(name)` finds
+    (the first as default); it raises ValueError when none has weights."""
     def options() -> tuple[Option, ...]:
-        names = tuple(importlib.import_module(module).MODEL_NAMES)
-        return (Option("model", label, "choice", names[0], names),)
+        package = importlib.import_module(module)
+        names = []
+        for name in package.MODEL_NAMES:
+            try:
+                getattr(package, resolver)(name)
+            except ValueError:  # shipped weights not there (yet)
+                continue
+            names.append(name)
+        if not names:
+            raise ValueError(f"no shipped weights for any of its models ({', '.join(package.MODEL_NAMES)})")
+        return (Option("model", "model", "choice", names[0], tuple(names)),)
     return options
 
 
 def _run_classify(video: Path, options: dict, model, folder: Path) -> TaskOutput:
     from ..actions.predict import classify_video
 
-    result = classify_video(video, model=options["model"], progress=False)
+    result = classify_video(video, model=model, progress=False)
     return TaskOutput(result, {"classes.json": write_json(folder / "classes.json", result)})
 
 
+def _load_action_model(options: dict):
+    from ..actions.predict import load_action_model
+
+    return load_action_model(options["model"])
+
+
 def _next_options() -> tuple[Option, ...]:
-    return _model_choice("motionlab.nextframe.predict", "model")() + (
+    return _model_choice("motionlab.nextframe.predict", "resolve_model_path")() + (
         Option("context", "context (frames)", "int", None, minimum=1, maximum=64,
                help="frames the model sees before predicting (empty: the model's own)"),
         Option("steps", "steps (frames)", "int", None, minimum=1, maximum=64,
@@ -184,8 +209,8 @@ def _run_next(video: Path, options: dict, model, folder: Path) -> TaskOutput:
 TASKS = {task.name: task for task in (
     Task("speed", "dashcam speed", "motionlab.speed.predict", _speed_options, _run_speed, _load_speed),
     Task("count", "jump count", "motionlab.jumps.counting", lambda: (), _run_count, _load_counter),
-    Task("classify", "action class", "motionlab.actions.predict", _model_choice("motionlab.actions.predict", "model"),
-         _run_classify, model_option="model"),
+    Task("classify", "action class", "motionlab.actions.predict",
+         _model_choice("motionlab.actions.predict", "resolve_model"), _run_classify, _load_action_model, "model"),
     Task("predict-next", "next-frame prediction", "motionlab.nextframe.predict", _next_options, _run_next,
          model_option="model"),
 )}
@@ -198,6 +223,7 @@ def find_task(name: str | None) -> Task:
     task = TASKS.get(name)
     if task is None:
         raise ValueError(f"task {name[:40]!r} is not one of {', '.join(TASKS)}")
-    if not task.available():
-        raise ValueError(f"task {name} is not available in this installation ({task.module} is missing)")
+    reason = task.unavailable()
+    if reason:
+        raise ValueError(f"task {name} is not available here: {reason}")
     return task

@@ -137,6 +137,8 @@ const RENDERERS = {
     video.autoplay = true;
     video.muted = true;
     video.src = job.files["truth_prediction.webm"];
+    video.className = "pixels";
+    video.id = "prediction-video";
     const table = document.createElement("table");
     for (const [key, value] of Object.entries(job.result)) {
       if (typeof value === "object") continue;
