@@ -19,6 +19,10 @@ def add_parser(subparsers) -> None:
     source.add_argument("--speeds", help="render exactly this trace: one speed per line, m/s (comma.ai train.txt)")
     dashcam.add_argument("--seed", type=int, default=0, help="scene and trace seed")
     dashcam.add_argument("--name", help="file stem (default dashcam_SEED)")
+    dashcam.add_argument("--camera", help="camera JSON (focal_px, cx, cy, camera_height_m, pitch_deg, hood_row, "
+                                          "width_px, height_px; models/cameras/README.md); default: the built-in "
+                                          "640x480 camera")
+    dashcam.add_argument("--fps", type=float, default=20.0, help="frames per second (default 20, comma.ai's)")
     dashcam.set_defaults(run=run_dashcam)
     jumprope = kinds.add_parser("jumprope", help="jump-rope clips with per-jump labels: DIR/speed_videos/*.mp4 + "
                                                  "DIR/speed_annotations/*.npy (landing frame indices)")
@@ -32,9 +36,19 @@ def add_parser(subparsers) -> None:
 
 def run_dashcam(args) -> int:
     """Render one synthetic drive and print where it went."""
-    from ..synth.dashcam import render_dashcam
+    from ..synth.dashcam import check_camera, render_dashcam
 
-    video, labels = render_dashcam(args.out, args.name, n_frames=args.frames, speeds_file=args.speeds, seed=args.seed)
+    camera = None
+    if args.camera is not None:
+        from ..speed.camera import load_camera
+
+        camera = load_camera(args.camera)
+        try:
+            check_camera(camera)
+        except ValueError as error:
+            raise ValueError(f"{args.camera}: {error}") from None
+    video, labels = render_dashcam(args.out, args.name, n_frames=args.frames, speeds_file=args.speeds, seed=args.seed,
+                                   fps=args.fps, camera=camera)
     print(f"wrote {video} and {labels}")
     return 0
 

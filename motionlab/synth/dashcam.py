@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -14,6 +16,7 @@ from ..progress import progress_bar
 from ..video import load_labels, save_labels, write_video
 from .objects import Camera, draw_overpasses, draw_roadside, draw_traffic, make_traffic, place_objects, place_overpasses
 from .scene import (
+    FOCAL_PER_WIDTH,
     GROUND_PERIOD_M,
     MIP_COUNT,
     SHADOW_PERIOD_M,
@@ -39,6 +42,7 @@ SENSOR_NOISE = 4  # amplitude of per-pixel sensor noise, grey levels
 NOISE_BANK = 12  # sensor-noise images drawn once per video; each frame adds one and subtracts another
 SHAKE_PX = 0.8  # camera shake at rest, pixels
 SHAKE_PER_MPS = 0.04  # extra shake per m/s of speed, pixels
+DEFAULT_FOCAL_PX = WIDTH * FOCAL_PER_WIDTH  # the default camera's focal length, pixels: shake scales with focal length
 
 
 def _road_centre_line(style, rng: np.random.Generator, length_m: float):
@@ -55,18 +59,46 @@ def _road_centre_line(style, rng: np.random.Generator, length_m: float):
     return d, lateral, heading
 
 
-class DashcamRenderer:
-    """Renders the frames of one synthetic drive; the same seed and speeds give the same frames."""
+def check_camera(camera) -> None:
+    """Raise ValueError unless a camera (any object with the fields of motionlab.speed.camera.Camera) can be rendered:
+    it must name its frame size and see the road."""
+    if camera.width_px is None or camera.height_px is None:
+        raise ValueError("a camera to render needs width_px and height_px (the frame size)")
+    if not 0 <= camera.horizon_row < camera.height_px - 8:
+        raise ValueError(f"the camera's horizon (row {camera.horizon_row:.1f}) must lie in the top of its "
+                         f"{camera.height_px}-row frame for the renderer")
 
-    def __init__(self, speeds_mps: np.ndarray, seed: int, fps: float = FPS, width: int = WIDTH, height: int = HEIGHT):
+
+class DashcamRenderer:
+    """Renders the frames of one synthetic drive; the same seed and speeds give the same frames.
+
+    camera (fields of motionlab.speed.camera.Camera: focal_px, cx, cy, camera_height_m, pitch_deg, hood_row,
+    width_px, height_px) replaces the built-in camera, its frame size, its 1 % ride-height spread and its hood
+    (hood_row None: no hood in view); without one the frames are exactly those of earlier versions.
+    """
+
+    def __init__(self, speeds_mps: np.ndarray, seed: int, fps: float = FPS, width: int = WIDTH, height: int = HEIGHT,
+                 camera=None):
         self.speeds_mps = np.asarray(speeds_mps, np.float64)
         if self.speeds_mps.ndim != 1 or len(self.speeds_mps) < 1:
             raise ValueError("speeds_mps must be a non-empty 1-D array of speeds in m/s")
         if (self.speeds_mps < 0).any():
             raise ValueError("speeds_mps must not be negative: the synthetic car only drives forward")
+        if not (math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be a positive number of frames per second, got {fps}")
+        if camera is not None:
+            check_camera(camera)
+            width, height = camera.width_px, camera.height_px
         self.fps, self.width, self.height = fps, width, height
         rng = np.random.default_rng(seed)
         self.style = style = draw_style(rng, width, height)
+        self.cx, self.pitch_rad, shake_scale = width / 2, 0.0, 1.0
+        if camera is not None:
+            self.style = style = replace(style, focal_px=float(camera.focal_px),
+                                         camera_height_m=float(camera.camera_height_m),
+                                         horizon_px=float(camera.horizon_row) + 0.5)  # ground row r is centred at r+0.5
+            self.cx, self.pitch_rad = float(camera.cx), math.radians(camera.pitch_deg)
+            shake_scale = camera.focal_px / DEFAULT_FOCAL_PX  # the same angular shake
         step = (self.speeds_mps[1:] + self.speeds_mps[:-1]) / 2 / fps
         self.positions_m = np.concatenate([[0.0], np.cumsum(step)])  # distance driven at each frame, m
         length = self.positions_m[-1] + 1.0
@@ -74,6 +106,8 @@ class DashcamRenderer:
         self.shadows = shadow_texture(style, rng)
         self.sky = sky_panorama(style, rng, height, width)
         self.hood, self.hood_mask = hood_layer(style, rng, width, height)
+        if camera is not None:
+            self._place_hood(camera.hood_row)
         self.curve_d, self.curve_lateral, self.curve_heading = _road_centre_line(style, rng, length)
         self.objects = place_objects(style, rng, length + 200)
         self.overpasses = place_overpasses(style, rng, length + 200)
@@ -85,7 +119,7 @@ class DashcamRenderer:
         for _ in range(rng.poisson(n / fps / 30)):
             centre, width_s = rng.uniform(0, n / fps), rng.uniform(2, 8)
             self.light *= 1 - rng.uniform(0.1, 0.3) * np.exp(-((t - centre) / width_s) ** 2)
-        shake = SHAKE_PX + SHAKE_PER_MPS * self.speeds_mps
+        shake = (SHAKE_PX + SHAKE_PER_MPS * self.speeds_mps) * shake_scale
         self.shake_y = shake * rng.standard_normal(n) * 0.7 + shake * np.sin(2 * np.pi * t * rng.uniform(1, 3))
         self.shake_roll_deg = 0.12 * shake * rng.standard_normal(n)
         self.lane_wander_m = 0.25 * np.sin(2 * np.pi * t / rng.uniform(6, 15)) * rng.uniform(0.2, 1)
@@ -93,19 +127,42 @@ class DashcamRenderer:
         self.noise_bank = self.noise_rng.integers(0, SENSOR_NOISE, (NOISE_BANK, height, width, 3), dtype=np.uint8)
         self._setup_ground()
 
+    def _place_hood(self, hood_row) -> None:
+        """Move the hood so its top edge at the centre column is at hood_row, or remove it (None), in place."""
+        if hood_row is None:
+            self.hood_mask[:] = 0
+            return
+        top = int(np.argmax(self.hood_mask[:, self.width // 2] > 0))
+        shift = int(round(hood_row)) - top
+        self.hood, self.hood_mask = np.roll(self.hood, shift, axis=0), np.roll(self.hood_mask, shift, axis=0)
+        if shift > 0:
+            self.hood_mask[:shift] = 0
+        elif shift < 0:
+            self.hood_mask[shift:] = 255  # the hood reaches the frame's bottom edge
+            self.hood[shift:] = self.hood[shift - 1]
+
     def _setup_ground(self) -> None:
         """Precompute, per ground row, its depth (m) and mip level, and per pixel its lateral offset in texels."""
         style = self.style
         first_row = int(np.floor(style.horizon_px)) + 1
         rows = np.arange(first_row, self.height)
-        ahead = style.focal_px * style.camera_height_m / (rows + 0.5 - style.horizon_px)
+        x = np.arange(self.width, dtype=np.float64) - self.cx
+        if self.pitch_rad == 0.0:
+            ahead = style.focal_px * style.camera_height_m / (rows + 0.5 - style.horizon_px)
+            depth_scale = None
+        else:  # a tilted camera: each row's ray meets the road at pitch + atan(row offset / f) below level
+            principal = style.horizon_px + style.focal_px * math.tan(self.pitch_rad)  # cy in row coordinates
+            below = self.pitch_rad + np.arctan((rows + 0.5 - principal) / style.focal_px)
+            ahead = style.camera_height_m / np.tan(np.maximum(below, 1e-6))
+            depth_scale = (ahead * math.cos(self.pitch_rad) + style.camera_height_m * math.sin(self.pitch_rad)) / ahead
         keep = ahead < FARTHEST_GROUND_M
         rows, ahead = rows[keep], ahead[keep]
         metres_per_row = ahead ** 2 / (style.focal_px * style.camera_height_m)
         level = np.clip(np.floor(np.log2(np.maximum(metres_per_row / TEXEL_V_M, 1))), 0, MIP_COUNT - 1).astype(int)
         self.ground = {"rows": rows, "ahead_m": ahead, "level": level}
-        x = np.arange(self.width, dtype=np.float64) - self.width / 2
         self.lateral_m = (x[None, :] * ahead[:, None] / style.focal_px)  # (rows, W) metres left/right of the axis
+        if depth_scale is not None:
+            self.lateral_m *= depth_scale[keep][:, None]  # distance along the tilted optical axis, not ahead
         self.cols_half = self.mips[0].shape[1] / 2
 
     def curve_offset(self, frame: int):
@@ -152,7 +209,7 @@ class DashcamRenderer:
         image[:] = self.sky[:, start:start + self.width]  # the strip carries a wrapped copy of its first columns
         offset = self.curve_offset(frame)
         self._draw_ground(image, frame, offset)
-        camera = Camera(style, self.width, offset)
+        camera = Camera(style, self.width, offset, self.cx, self.pitch_rad)
         position = self.positions_m[frame]
         draw_overpasses(image, self.ground, camera, self.overpasses, position,
                         (style.road_right_m - style.road_left_m) / 2 + 2)
@@ -176,12 +233,16 @@ class DashcamRenderer:
 
 def render_dashcam(out_dir: str | os.PathLike, name: str | None = None, n_frames: int = 1200,
                    speeds_file: str | os.PathLike | None = None, seed: int = 0, fps: float = FPS,
-                   progress: bool = True, first_segment: str | None = None) -> tuple[Path, Path]:
+                   progress: bool = True, first_segment: str | None = None, camera=None) -> tuple[Path, Path]:
     """Render a synthetic drive to out_dir/NAME.mp4 and out_dir/NAME.txt (one speed per frame, m/s); return both paths.
 
     With speeds_file (one speed per line, comma.ai's train.txt format) that exact trace is rendered; otherwise a
-    random trace, starting with first_segment ("highway", "city", ...) if given.
+    random trace, starting with first_segment ("highway", "city", ...) if given. camera: see DashcamRenderer.
     """
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f"--fps must be a positive number of frames per second, got {fps}")
+    if camera is not None:
+        check_camera(camera)
     if speeds_file is not None:
         speeds = load_labels(speeds_file)
         if len(speeds) < 2:
@@ -198,7 +259,7 @@ def render_dashcam(out_dir: str | os.PathLike, name: str | None = None, n_frames
     out_dir = Path(out_dir)
     video_path, labels_path = out_dir / f"{name}.mp4", out_dir / f"{name}.txt"
     check_output_path(video_path), check_output_path(labels_path)
-    renderer = DashcamRenderer(speeds, seed, fps)
+    renderer = DashcamRenderer(speeds, seed, fps, camera=camera)
     frames = progress_bar(renderer, total=len(speeds), desc=f"render {name}", unit="frame", enabled=progress)
     write_video(video_path, frames, fps)
     save_labels(labels_path, speeds)

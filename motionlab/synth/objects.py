@@ -56,20 +56,36 @@ def place_overpasses(style: SceneStyle, rng: np.random.Generator, length_m: floa
 
 
 class Camera:
-    """Projects road coordinates (along d, across u, height h, all m) into pixels for one frame."""
+    """Projects road coordinates (along d, across u, height h, all m) into pixels for one frame.
 
-    def __init__(self, style: SceneStyle, width: int, curve_offset):
+    cx is the principal point's column (default: the frame's centre); pitch_rad tilts the camera down by that angle.
+    """
+
+    def __init__(self, style: SceneStyle, width: int, curve_offset, cx: float | None = None, pitch_rad: float = 0.0):
         self.f = style.focal_px
-        self.cx = width / 2
+        self.cx = width / 2 if cx is None else cx
         self.horizon = style.horizon_px
         self.height_m = style.camera_height_m
         self.curve_offset = curve_offset  # callable: distances ahead (m) -> lateral shift of the road, m
+        self.pitch_rad = pitch_rad
 
     def project(self, ahead_m, u_m, h_m):
         """Return pixel x and y arrays for points ahead_m in front, u_m across and h_m above the road."""
         ahead_m = np.maximum(ahead_m, 0.1)
+        if self.pitch_rad != 0.0:
+            return self._project_tilted(ahead_m, u_m, h_m)
         x = self.cx + self.f * (u_m + self.curve_offset(ahead_m)) / ahead_m
         y = self.horizon + self.f * (self.height_m - h_m) / ahead_m
+        return x, y
+
+    def _project_tilted(self, ahead_m, u_m, h_m):
+        """Return pixel x and y arrays as project does, for a camera pitched down by pitch_rad."""
+        cos, sin = np.cos(self.pitch_rad), np.sin(self.pitch_rad)
+        below = self.height_m - h_m  # m below the lens
+        depth = np.maximum(ahead_m * cos + below * sin, 0.1)  # along the optical axis, m
+        principal = self.horizon + self.f * np.tan(self.pitch_rad)  # the principal point's row
+        x = self.cx + self.f * (u_m + self.curve_offset(ahead_m)) / depth
+        y = principal + self.f * (below * cos - ahead_m * sin) / depth
         return x, y
 
 
