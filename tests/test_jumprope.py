@@ -9,7 +9,19 @@ import cv2
 import numpy as np
 import pytest
 
-from motionlab.jumps.counting import COUNTER_WEIGHTS, count_video, load_counter, pick_peaks, step_period, track_jumps
+from motionlab.jumps.counting import (
+    COUNT_RULE,
+    COUNTER_WEIGHTS,
+    RULES,
+    BeatRule,
+    PeakRule,
+    ThresholdRule,
+    count_video,
+    load_counter,
+    pick_peaks,
+    step_period,
+    track_jumps,
+)
 from motionlab.jumps.data import load_jump_labels
 from motionlab.jumps.metrics import score_clip, summarise
 from motionlab.jumps.results import load_results, save_fold
@@ -167,3 +179,15 @@ def test_scores_count_only_inside_the_labelled_span():
     assert score == {"true": 4, "pred": 4, "matched": 4}
     summary = summarise([score, {"true": 10, "pred": 12, "matched": 9}])
     assert summary["obo"] == 0.5 and abs(summary["mae"] - 0.1) < 1e-9
+
+
+def test_rule_names_derive_from_their_fields_and_match_the_stored_results():
+    assert str(PeakRule(0.2, 0.6, stride_check=True)) == "peaks > 0.2, refractory 0.6 period, stride check"
+    assert str(PeakRule(refractory=None)) == "peaks > 0.3, 2-frame gap"
+    assert str(BeatRule(0.5)) == "beat tracking, tightness 0.5" and str(ThresholdRule(0.8)).startswith("every frame > 0.8")
+    stored = load_results()  # the shipped results file keys its rule table by these names
+    assert list(stored["rule_selection"]["synthetic"]) == list(RULES)
+    assert stored["rule_selection"]["rule"] == str(COUNT_RULE)
+    probabilities = np.zeros(60)
+    probabilities[10:50:8] = 0.9
+    assert np.array_equal(ThresholdRule()(probabilities, 30.0), np.arange(10, 50, 8))

@@ -276,8 +276,7 @@ class CountResult:
     fps: float
     n_frames: int
     probabilities: np.ndarray = field(repr=False)
-    frame_step: int = 1
-    box: tuple[int, int, int] = (0, 0, 0)
+    frame_step: int = 1  # probabilities[i] belongs to video frame i * frame_step
 
     @property
     def count(self) -> int:
@@ -320,7 +319,7 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
     probabilities = window_probabilities(model, counter_inputs(crops))
     jumps = np.asarray(COUNT_RULE(probabilities, fps / frame_step), np.int64)
     jumps = jumps[moving_frames(crops, fps / frame_step)[jumps]] * frame_step
-    return CountResult(jumps, fps, len(small), probabilities, frame_step, box)
+    return CountResult(jumps, fps, len(small), probabilities, frame_step)
 
 
 def count_crops(model: keras.Model, crops: np.ndarray, fps: float,
