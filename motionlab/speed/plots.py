@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..explain.filters import layer_activations
 from ..flow.encodings import flow_hsv_rgb
 from ..plots import plot_speed_traces, rgb
 from .data import DriveArrays, model_inputs
@@ -96,13 +97,8 @@ def speed_viewer(video_path, arrays: DriveArrays, frame_speeds: np.ndarray, pred
 
 def conv_activations(model, arrays: DriveArrays, pair: int) -> dict:
     """Return {conv layer name: (h, w, filters) activations} of a model for one pair of a drive."""
-    import keras
-
     kind, context = model_kind(model)
-    names = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
-    outputs = probe.predict_on_batch(model_inputs(arrays, np.array([pair]), kind, context))
-    return {name: np.asarray(out[0]) for name, out in zip(names, outputs)}
+    return layer_activations(model, model_inputs(arrays, np.array([pair]), kind, context)[0])
 
 
 def plot_activations(activations: dict, flow: np.ndarray):
