@@ -42,18 +42,19 @@ def root(tmp_path_factory):
     return folder
 
 
-CASES = {  # case -> (arguments with {root} and {models}, what the line must name, the problem it must state)
+CASES = {  # case -> (arguments with {root} and {models}, what the line must name, the problem it must state); the
+    # cases that get as far as decoding pass --quiet, so that stderr holds the error alone and not the progress bar
     "count: missing video": (["count", "{root}/nope.mp4"], "nope.mp4", "no such file"),
     "count: text file as video": (["count", "{root}/notes.txt"], "notes.txt", "cannot open it as a video"),
     "count: folder as video": (["count", "{root}"], "{root}", "directory"),
-    "count: clip shorter than a window": (["count", "{root}/short.mp4"], "short.mp4", "too short"),
+    "count: clip shorter than a window": (["count", "{root}/short.mp4", "--quiet"], "short.mp4", "too short"),
     "count: missing weights": (["count", "{root}/clip.mp4", "--weights", "{root}/none.keras"], "none.keras",
                                "no such counter weights file"),
     "count: text file as weights": (["count", "{root}/clip.mp4", "--weights", "{root}/notes.txt"], "notes.txt",
                                     "not a Keras .keras model file"),
     "count: speed model as weights": (["count", "{root}/clip.mp4", "--weights", "{models}/speed_flow_cnn.keras"],
                                       "speed_flow_cnn.keras", "not a jump counter: its input is (None, 66, 220, 6)"),
-    "count: two-output model as weights": (["count", "{root}/clip.mp4", "--weights", "{root}/two_outputs.keras"],
+    "count: two-output model as weights": (["count", "{root}/clip.mp4", "--quiet", "--weights", "{root}/two_outputs.keras"],
                                            "two_outputs.keras", "not a jump counter: it gives 2 outputs"),
     "label: missing video": (["label", "{root}/nope.mp4", "--out", "{root}/new.npy"], "nope.mp4", "no such file"),
     "label: text file as video": (["label", "{root}/notes.txt", "--out", "{root}/new.npy"], "notes.txt",

@@ -102,8 +102,9 @@ def save_jump_labels(path: str | os.PathLike, frames, frame_count: int | None = 
     values = np.asarray(frames)
     if values.ndim != 1 or not (np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)):
         raise ValueError(f"{path}: jump frames must be a 1-D list of frame indices, got {values.dtype} {values.shape}")
-    if np.issubdtype(values.dtype, np.floating) and not (np.isfinite(values) & (values == np.round(values))).all():
-        raise ValueError(f"{path}: jump frames must be whole frame indices, got {values[values != np.round(values)][:3]}")
+    whole = np.isfinite(values) & (values == np.round(values)) if np.issubdtype(values.dtype, np.floating) else True
+    if not np.all(whole):
+        raise ValueError(f"{path}: jump frames must be whole frame indices, got {values[~whole][:3].tolist()}")
     frames = np.unique(values.astype(np.int64))
     if len(frames) and frames[0] < 0:
         raise ValueError(f"{path}: jump frame indices must not be negative, got {frames[0]}")
