@@ -59,10 +59,11 @@ class ActionData:
         return [self.split_by(p) for p in paths]
 
 
-WEIZMANN_SAMPLING = ClipSampling(frames=12, size=(36, 48), channels=1, mode="windows", stride=4,
-                                 sequence_seconds=0.96)  # 12 frames over 24 (every 2nd at 25 fps): about one cycle
-GESTURES_SAMPLING = ClipSampling(frames=12, size=(36, 48), channels=3, mode="windows", stride=4,
-                                 sequence_seconds=1.6)  # 12 frames over 48 at 30 fps: half to most of a gesture
+WEIZMANN_SAMPLING = ClipSampling(frames=8, size=(32, 32), channels=1, mode="windows", stride=4, sequence_seconds=0.96,
+                                 crop="foreground", decode_size=(72, 90))  # 8 frames over 24 (every 3rd at 25 fps,
+# about one cycle), cut around the silhouette's box over the window and fitted into 32x32
+GESTURES_SAMPLING = ClipSampling(frames=8, size=(24, 32), channels=3, mode="windows", stride=4,
+                                 sequence_seconds=1.6)  # 8 frames over 48 at 30 fps: half to most of a gesture
 
 
 def weizmann(sampling: ClipSampling = WEIZMANN_SAMPLING) -> ActionData:

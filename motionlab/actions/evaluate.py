@@ -24,7 +24,7 @@ from .models import ARCHITECTURES
 
 BASELINES = ("majority", "nn_mhi", "nn_mean_diff")
 INPUTS = {"": None, "_diff": "diff", "_flow": "flow", "_gray": None}  # method suffix -> motion of the input
-TRAIN_STRIDE = 8  # frames between training windows (evaluation windows are 4 apart, as classify reads videos)
+TRAIN_STRIDE = 12  # frames between training windows (evaluation windows are 4 apart, as classify reads videos)
 AUGMENTATION = ClipAugmentation(flip=0.5, shift=0.1, zoom=0.1, rotation=5.0, brightness=0.0)  # silhouettes: no gain
 RESULTS_DIR = CACHE_DIR / "actions_loao"  # one JSON per data set and method, fold by fold (resumable)
 
@@ -80,7 +80,7 @@ def run_baseline(method: str, data: ActionData, paths, labels, names, train_idx,
     kind = method[len("nn_"):]
     assert kind in DESCRIPTORS
     sampling = data.sampling
-    descriptors = np.stack([clip_descriptor(decode_clip(p, sampling.size, sampling.channels), kind) for p in paths])
+    descriptors = np.stack([clip_descriptor(decode_clip(p, sampling.decoded_size, sampling.channels), kind) for p in paths])
     return nearest_neighbour(descriptors[train_idx], labels[train_idx], descriptors[test_idx], len(names))
 
 

@@ -9,13 +9,14 @@ import keras
 from keras import layers
 
 ARCHITECTURES = ("cnn_gru", "conv3d", "single_frame")  # the learned models compared in notebook 05
+BN_MOMENTUM = 0.9  # batch-norm running statistics: Keras' 0.99 still remembers its start after the ~150 steps of a fold
 
 
 @dataclass(frozen=True)
 class ModelSettings:
     """Sizes of the small models: conv filters per stage, recurrent units, dropout rate, learning rate."""
 
-    filters: tuple[int, ...] = (8, 16, 32)  # per 2x2-pooled stage (36x48 -> 4x6 after three)
+    filters: tuple[int, ...] = (8, 16, 32)  # per 2x2-pooled stage (24x32 -> 3x4 after three)
     features: int = 64  # per-frame feature vector of the 2D CNNs
     gru_units: int = 64
     dropout: float = 0.3
@@ -28,7 +29,7 @@ def frame_encoder(frame_shape: tuple[int, int, int], settings: ModelSettings, na
     x = inputs
     for filters in settings.filters:
         x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
         x = layers.MaxPooling2D()(x)
     x = layers.Flatten()(x)
     x = layers.Dropout(settings.dropout)(x)
@@ -54,7 +55,7 @@ def conv3d(input_shape: tuple[int, int, int, int], classes: int, settings: Model
     x = inputs
     for stage, filters in enumerate(settings.filters):
         x = layers.Conv3D(filters, 3, padding="same", activation="relu")(x)
-        x = layers.BatchNormalization()(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
         x = layers.MaxPooling3D((1 if stage == 0 else 2, 2, 2))(x)  # keep time at full rate in the first stage
     x = layers.Flatten()(x)
     x = layers.Dropout(settings.dropout)(x)

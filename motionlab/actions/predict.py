@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import MODELS_DIR
-from ..clips.decode import as_float, decode_clip
+from ..clips.crop import cut_sample, decode_for_sampling
 from ..clips.sampling import ClipSampling, fit_to_length, warn_short
 from ..video import VideoError, probe_video
 from .data import GESTURE_CLASSES, GESTURES_SAMPLING, WEIZMANN_CLASSES, WEIZMANN_SAMPLING
@@ -111,22 +111,25 @@ def video_windows(clip: np.ndarray, sampling: ClipSampling, fps: float, stride: 
     return starts, indices
 
 
-def window_probabilities(model: ActionModel | str, clip: np.ndarray, fps: float, stride: int = INFERENCE_STRIDE,
+def window_probabilities(model: ActionModel | str, decoded: tuple, fps: float, stride: int = INFERENCE_STRIDE,
                          name: str = "clip") -> tuple[np.ndarray, np.ndarray]:
-    """Return (window start frames (W,) int, class probabilities (W, classes) float32) of a decoded clip."""
+    """Return (window start frames (W,) int, class probabilities (W, classes) float32) of a video decoded by
+    decode_for (the clip as the model reads it, and its gray frames for cropping or None)."""
     model = load_action_model(model)
-    starts, indices = video_windows(clip, model.spec.sampling, fps, stride, name)
+    source, foreground = decoded
+    starts, indices = video_windows(source, model.spec.sampling, fps, stride, name)
     outputs = []
     for first in range(0, len(indices), BATCH_SIZE):
-        batch = np.stack([as_float(clip[i]) for i in indices[first:first + BATCH_SIZE]])
+        batch = np.stack([cut_sample(source, foreground, i, model.spec.sampling)
+                          for i in indices[first:first + BATCH_SIZE]])
         outputs.append(np.asarray(model.model(batch, training=False)))
     return starts, np.concatenate(outputs).astype(np.float32)
 
 
-def decode_for(model: ActionModel, path: str | os.PathLike, progress: bool = False) -> np.ndarray:
-    """Return a video decoded as the model reads it (frames or motion), not cached: (N, h, w, c)."""
-    sampling = model.spec.sampling
-    return decode_clip(path, sampling.size, sampling.channels, sampling.motion, use_cache=False, progress=progress)
+def decode_for(model: ActionModel, path: str | os.PathLike, progress: bool = False) -> tuple:
+    """Return a video decoded as the model reads it, not cached: (frames or motion (N, h, w, c), gray frames for
+    cropping or None)."""
+    return decode_for_sampling(path, model.spec.sampling, use_cache=False, progress=progress)
 
 
 def classify_video(path: str | os.PathLike, model: ActionModel | str = "weizmann", progress: bool = True) -> dict:
@@ -134,8 +137,8 @@ def classify_video(path: str | os.PathLike, model: ActionModel | str = "weizmann
     probabilities. Raises VideoError or ValueError (one line naming the file) for a missing or unreadable video."""
     info = probe_video(path)
     loaded = load_action_model(model)
-    clip = decode_for(loaded, path, progress)
-    _, probabilities = window_probabilities(loaded, clip, info.fps, name=str(path))
+    decoded = decode_for(loaded, path, progress)
+    _, probabilities = window_probabilities(loaded, decoded, info.fps, name=str(path))
     mean = probabilities.mean(axis=0)
     names = loaded.spec.class_names
     return {"video": str(path), "label": names[int(mean.argmax())],

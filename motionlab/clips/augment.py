@@ -48,24 +48,31 @@ def transform_matrix(params: dict, height: int, width: int) -> np.ndarray:
     return matrix
 
 
-def apply_transform(clip: np.ndarray, params: dict, kind: str | None = None) -> np.ndarray:
-    """Return a float32 clip (T, H, W, C) in [0, 1] with one transform applied to every frame, same shape.
-
-    kind None (frames) also scales brightness; "flow" (2 channels, 0.5 = still) turns the flow vectors with the
-    image, so a mirrored clip moves the other way; "diff" moves pixels only.
-    """
-    _, height, width, channels = clip.shape
-    matrix = transform_matrix(params, height, width)
+def warp_clip(clip: np.ndarray, matrix: np.ndarray, size: tuple[int, int], kind: str | None = None) -> np.ndarray:
+    """Return a float32 clip (T, H, W, C) in [0, 1] with one 2x3 affine matrix applied to every frame, output
+    (T, *size, C); "flow" (2 channels, 0.5 = still) also turns and scales the flow vectors with the image."""
+    height, width = size
+    channels = clip.shape[-1]
     fill = 0.5 if kind == "flow" else 0.0
-    out = np.empty_like(clip)
+    out = np.empty((len(clip), height, width, channels), np.float32)
     for t, frame in enumerate(clip):
         warped = cv2.warpAffine(frame, matrix, (width, height), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(fill,) * 4)
         out[t] = warped.reshape(height, width, channels)
     if kind == "flow":
-        linear = matrix[:, :2].astype(np.float32)
-        vectors = (out - 0.5) @ linear.T
+        vectors = (out - 0.5) @ matrix[:, :2].astype(np.float32).T
         out = np.clip(vectors + 0.5, 0.0, 1.0).astype(np.float32)
-    elif kind is None:
+    return out
+
+
+def apply_transform(clip: np.ndarray, params: dict, kind: str | None = None) -> np.ndarray:
+    """Return a float32 clip (T, H, W, C) in [0, 1] with one drawn transform applied to every frame, same shape.
+
+    kind None (frames) also scales brightness; "flow" turns the flow vectors with the image, so a mirrored clip
+    moves the other way; "diff" moves pixels only.
+    """
+    height, width = clip.shape[1:3]
+    out = warp_clip(clip, transform_matrix(params, height, width), (height, width), kind)
+    if kind is None:
         out = np.clip(out * np.float32(params["gain"]), 0.0, 1.0)
     return out

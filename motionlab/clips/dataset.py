@@ -13,7 +13,7 @@ import numpy as np
 from ..progress import progress_bar
 from ..video import probe_video
 from .augment import ClipAugmentation, apply_transform
-from .decode import as_float, decode_clip
+from .crop import cut_sample, decode_for_sampling
 from .folder import list_videos
 from .sampling import ClipSampling, fit_to_length, warn_short
 
@@ -52,8 +52,10 @@ class ClipDataset(keras.utils.PyDataset):
         self.sampling, self.batch_size, self.augmentation = sampling, batch_size, augmentation
         self.shuffle, self.seed, self.label_mode = shuffle, seed, label_mode
         self.epoch = 0
-        self.clips = [decode_clip(p, sampling.size, sampling.channels, sampling.motion, use_cache)
-                      for p in progress_bar(self.paths, desc="decoding clips", unit="clip", enabled=progress)]
+        decoded = [decode_for_sampling(p, sampling, use_cache)
+                   for p in progress_bar(self.paths, desc="decoding clips", unit="clip", enabled=progress)]
+        self.clips = [source for source, _ in decoded]
+        self.foregrounds = [foreground for _, foreground in decoded]  # gray frames the crop is found in, or None
         self.fps = [probe_video(p).fps for p in self.paths]
         self.samples = self._cut_samples()
         self.order = self._order()
@@ -94,7 +96,7 @@ class ClipDataset(keras.utils.PyDataset):
     def sample(self, position: int, augment: bool = True) -> tuple[np.ndarray, int]:
         """Return sample number `position` (in dataset order, not shuffled): (frames, H, W, C) float32 and its label."""
         clip_index, indices = self.samples[position]
-        clip = as_float(self.clips[clip_index][indices])
+        clip = cut_sample(self.clips[clip_index], self.foregrounds[clip_index], indices, self.sampling)
         if augment and self.augmentation is not None:
             rng = np.random.default_rng([self.seed, self.epoch, position])
             clip = apply_transform(clip, self.augmentation.draw(rng), self.sampling.motion)

@@ -10,6 +10,7 @@ import numpy as np
 SHORT_CLIP_MODES = ("loop", "pad")  # a clip shorter than a sample: repeat it from the start, or repeat its last frame
 MODES = ("spread", "windows")
 MOTIONS = (None, "diff", "flow")
+CROPS = (None, "foreground")  # no crop, or each sample cropped around its frames' foreground (silhouettes)
 
 
 class ShortClipWarning(UserWarning):
@@ -24,7 +25,9 @@ class ClipSampling:
     mode: "spread" (one sample per clip, frames evenly over the whole clip) or "windows" (every window of
     `frames` frames at `stride`, or of frames spread over `sequence_seconds` when that is set);
     motion: None (frames), "diff" (absolute difference of consecutive frames) or "flow" (Farneback flow, 2
-    channels, mapped to [0, 1] with 0.5 = still); short: "loop" or "pad" for clips shorter than a sample.
+    channels, mapped to [0, 1] with 0.5 = still); short: "loop" or "pad" for clips shorter than a sample;
+    crop: "foreground" cuts each sample around its frames' white pixels (silhouette videos), decoded first at
+    decode_size=(height, width), then cropped and resized to size.
     """
 
     frames: int = 16
@@ -35,6 +38,8 @@ class ClipSampling:
     sequence_seconds: float | None = None
     motion: str | None = None
     short: str = "loop"
+    crop: str | None = None
+    decode_size: tuple[int, int] | None = None
 
     def __post_init__(self):
         if self.frames < 1:
@@ -51,8 +56,17 @@ class ClipSampling:
             raise ValueError(f"stride={self.stride}: need at least 1")
         if self.sequence_seconds is not None and self.sequence_seconds <= 0:
             raise ValueError(f"sequence_seconds={self.sequence_seconds}: need a positive span")
+        if self.crop not in CROPS:
+            raise ValueError(f"crop={self.crop!r}: use one of {CROPS}")
+        if self.decode_size is not None and (len(self.decode_size) != 2 or min(self.decode_size) < 4):
+            raise ValueError(f"decode_size={self.decode_size}: need (height, width) of at least 4 pixels")
         if len(self.size) != 2 or min(self.size) < 4:
             raise ValueError(f"size={self.size}: need (height, width) of at least 4 pixels")
+
+    @property
+    def decoded_size(self) -> tuple[int, int]:
+        """Return the (height, width) clips are decoded at: decode_size, else size."""
+        return tuple(self.decode_size or self.size)
 
     @property
     def sample_channels(self) -> int:

@@ -54,8 +54,8 @@ def run(args) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from ..actions.predict import resolve_model
 
-    resolve_model(args.model)
     videos = videos_to_classify(args.video)
+    resolve_model(args.model)
     from ..actions.predict import classify_video, load_action_model
     from ..progress import progress_bar
 

@@ -1,0 +1,172 @@
+"""Action classification behaviour: the synthetic fallback, baselines that score known clips, models of the promised
+shapes, classify_video's JSON, and the classify command's bad-input contract (exit 2, one line)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from motionlab.actions import predict
+from motionlab.actions.baselines import clip_descriptor, majority, motion_history, nearest_neighbour
+from motionlab.actions.data import (SYNTH_CLASSES, WEIZMANN_CLASSES, WEIZMANN_DIR, actor_of, person_of,
+                                    render_action, synthetic)
+from motionlab.actions.evaluate import clip_probabilities, evaluate_method, parse_method, summarise
+from motionlab.actions.models import ARCHITECTURES, build_model
+from motionlab.clips import ClipDataset
+from motionlab.video import write_video
+
+FAST = os.environ.get("MOTIONLAB_FAST") == "1"
+
+
+@pytest.fixture(scope="module")
+def synthetic_data(tmp_path_factory):
+    """Three synthetic actors, one take of each of the four actions."""
+    return synthetic(tmp_path_factory.mktemp("synthetic"), actors=3, takes=1)
+
+
+@pytest.fixture(scope="module")
+def random_weizmann_model(tmp_path_factory):
+    """An untrained model of the shipped Weizmann model's input and output shape, saved as .keras."""
+    path = tmp_path_factory.mktemp("models") / "random.keras"
+    build_model("cnn_gru", predict.SHIPPED["weizmann"].sampling.sample_shape, len(WEIZMANN_CLASSES)).save(path)
+    return path
+
+
+def run_classify(*arguments):
+    """Run `python -m motionlab classify ...` and return the finished process."""
+    return subprocess.run([sys.executable, "-m", "motionlab", "classify", *map(str, arguments)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_group_names_come_from_the_file_names():
+    assert actor_of("weizmann/run/lena_run1.avi") == "lena"
+    assert person_of("gestures/wave/PS7A2P3T1.avi") == "P3"
+    with pytest.raises(ValueError, match="gesture file name"):
+        person_of("wave.avi")
+
+
+def test_synthetic_actions_are_reproducible_silhouettes_that_move(synthetic_data):
+    paths, labels, names = synthetic_data.videos()
+    assert synthetic_data.synthetic and names == sorted(SYNTH_CLASSES) and len(paths) == 12
+    assert sorted({actor_of(p) for p in paths}) == ["synth0", "synth1", "synth2"]
+    first, again = render_action("walk", 1, 0, 20), render_action("walk", 1, 0, 20)
+    assert np.array_equal(first, again) and set(np.unique(first)) <= {0, 255}
+    walk_x = [np.nonzero(frame)[1].mean() for frame in first[[0, -1]]]
+    assert abs(walk_x[1] - walk_x[0]) > 10  # a walker crosses the frame
+    wave = render_action("wave", 1, 0, 20)
+    assert abs(np.nonzero(wave[-1])[1].mean() - np.nonzero(wave[0])[1].mean()) < 5  # a waver stays put
+
+
+def test_motion_history_is_newest_where_it_moved_last():
+    frames = np.zeros((5, 10, 10, 1), np.uint8)
+    for t in range(5):
+        frames[t, 4, 2 * t] = 255  # one dot hopping right
+    history = motion_history(frames)
+    assert history[4, 8] == 1.0 and 0 < history[4, 0] < history[4, 2] < history[4, 4] < 1.0 and history[0, 0] == 0
+
+
+def test_baselines_predict_what_they_should():
+    assert majority(np.array([2, 2, 1]), 3, 4).argmax(1).tolist() == [2, 2, 2]
+    train = np.eye(3, dtype=np.float32)
+    predicted = nearest_neighbour(train, np.array([5, 6, 7]) - 5, np.array([[0.1, 0.9, 0.0]], np.float32), 3)
+    assert predicted.argmax(1).tolist() == [1]
+    with pytest.raises(ValueError, match="descriptor"):
+        clip_descriptor(np.zeros((3, 4, 4, 1), np.uint8), "hog")
+
+
+def test_nearest_mhi_beats_chance_on_unseen_synthetic_actors(synthetic_data, tmp_path):
+    results = evaluate_method(synthetic_data, "nn_mhi", epochs=0, results_dir=tmp_path)
+    assert summarise(results)["accuracy"] >= 0.5  # chance is 0.25
+    assert summarise(evaluate_method(synthetic_data, "majority", 0, tmp_path))["accuracy"] <= 0.34
+
+
+def test_method_names_parse_and_bad_ones_are_refused():
+    assert parse_method("cnn_gru_diff") == ("cnn_gru", "diff", None)
+    assert parse_method("single_frame_gray") == ("single_frame", None, 1)
+    assert parse_method("nn_mhi") == ("nn_mhi", None, None)
+    with pytest.raises(ValueError, match="method"):
+        parse_method("lstm")
+
+
+def test_clip_probabilities_average_each_clips_windows():
+    windows = np.array([[1.0, 0.0], [0.0, 1.0], [0.2, 0.8]], np.float32)
+    assert np.allclose(clip_probabilities(windows, np.array([0, 0, 1]), 2), [[0.5, 0.5], [0.2, 0.8]])
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_models_map_clips_to_class_probabilities(architecture):
+    model = build_model(architecture, (6, 16, 24, 2), 5)
+    out = np.asarray(model(np.random.default_rng(0).random((3, 6, 16, 24, 2), np.float32)))
+    assert out.shape == (3, 5) and np.allclose(out.sum(1), 1, atol=1e-5)
+
+
+def test_training_runs_with_early_stopping_on_a_validation_group(synthetic_data):
+    from motionlab.actions.training import train_action_model
+
+    paths, labels, names = synthetic_data.videos()
+    sampling = synthetic_data.sampling
+    train = [i for i, p in enumerate(paths) if actor_of(p) != "synth2"]
+    held = [i for i, p in enumerate(paths) if actor_of(p) == "synth2"]
+    make = lambda idx, shuffle: ClipDataset([paths[i] for i in idx], [labels[i] for i in idx], names,  # noqa: E731
+                                            sampling, 16, shuffle=shuffle)
+    model, history = train_action_model("cnn_gru", make(train, True), make(held, False), epochs=2, verbose=0)
+    assert len(history["val_loss"]) == 2 and history["loss"][-1] < history["loss"][0] * 1.5
+    assert model.output_shape == (None, len(SYNTH_CLASSES))
+
+
+def test_classify_video_returns_one_probability_per_class(synthetic_data, random_weizmann_model):
+    paths, _, _ = synthetic_data.videos()
+    result = predict.classify_video(paths[0], model=str(random_weizmann_model), progress=False)
+    assert result["video"] == str(paths[0]) and result["label"] in WEIZMANN_CLASSES
+    assert list(result["probabilities"]) == list(WEIZMANN_CLASSES)
+    assert abs(sum(result["probabilities"].values()) - 1) < 1e-3
+    assert predict.load_action_model(str(random_weizmann_model)) is predict.load_action_model(random_weizmann_model)
+
+
+def test_a_video_shorter_than_a_window_is_classified_with_a_warning(tmp_path, random_weizmann_model):
+    short = tmp_path / "short.avi"
+    write_video(short, render_action("wave", 0, 0, 5), 25.0, codec="FFV1")
+    result = run_classify(short, "--model", random_weizmann_model, "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["label"] in WEIZMANN_CLASSES and "fewer than" in result.stderr
+
+
+def test_a_folder_gives_one_result_per_video_as_json_and_as_a_table(synthetic_data, random_weizmann_model):
+    result = run_classify(synthetic_data.root, "--model", random_weizmann_model, "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)
+    assert len(listed) == 12 and all(set(r) == {"video", "label", "probabilities"} for r in listed)
+    table = run_classify(synthetic_data.root / "wave", "--model", random_weizmann_model, "--quiet")
+    assert table.returncode == 0 and len(table.stdout.strip().splitlines()) == 3
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path, random_weizmann_model):
+    not_video = tmp_path / "notes.avi"
+    not_video.write_text("hello")
+    wrong_shape = tmp_path / "wrong.keras"
+    build_model("conv3d", (4, 8, 8, 1), 2).save(wrong_shape)
+    (tmp_path / "empty").mkdir()
+    cases = [((tmp_path / "missing.avi",), "no such file"), ((not_video,), "notes.avi"),
+             ((tmp_path / "empty",), "no video files"),
+             ((not_video.parent / "short.avi", "--model", tmp_path / "nope.keras"), "no such file"),
+             ((random_weizmann_model, "--model", not_video), "not a Keras model"),
+             ((random_weizmann_model, "--model", wrong_shape), "not an action model")]
+    write_video(tmp_path / "short.avi", render_action("wave", 0, 0, 5), 25.0, codec="FFV1")
+    for arguments, message in cases:
+        if arguments[0] == random_weizmann_model:
+            arguments = (tmp_path / "short.avi", *arguments[1:])
+        result = run_classify(*arguments)
+        assert result.returncode == 2, (arguments, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(not predict.SHIPPED["weizmann"].path.exists() or not WEIZMANN_DIR.is_dir(),
+                    reason="needs the shipped Weizmann model and ../shared/data/weizmann")
+def test_the_shipped_model_reads_weizmann_videos():
+    videos = [WEIZMANN_DIR / name / f"daria_{name}.avi" for name in WEIZMANN_CLASSES]
+    labels = [predict.classify_video(v, progress=False)["label"] for v in videos]
+    assert sum(label == name for label, name in zip(labels, WEIZMANN_CLASSES)) >= 8  # seen in training: a sanity check
