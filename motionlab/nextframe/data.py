@@ -33,7 +33,9 @@ SYNTHETIC_FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_H
 
 VIDEO_CONTEXT = 5  # real-video frames in (the seed's 5 in, the 6th out)
 VIDEO_SIZES = {"gray64": ((64, 64), True), "color96": ((96, 96), False)}  # real-video variants: (H, W), gray
-SPLIT_SEED = 14  # seed of the shuffle that assigns activities to train / val / test
+SPLIT_SEED = 15  # shuffle assigning activities to train / val / test: the first seed from 14 up whose validation
+# videos move (copy-last MSE >= 2 per frame; 14 put the near-static bar_lift and weights_floor there), chosen on
+# copy-last alone before any model was scored
 SPLIT_SHARES = (("test", 0.2), ("val", 0.15))  # at least this share of the videos goes to each, the rest trains
 
 

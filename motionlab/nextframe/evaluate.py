@@ -57,7 +57,7 @@ def predictions_table(truth: np.ndarray, context: np.ndarray, predictions: dict,
     return pd.DataFrame(rows).set_index("predictor"), scores
 
 
-MNIST_TEST_SEQUENCES = 1000  # regenerated test sequences scored (test digits 9000-9999, seeds from 2,000,000)
+MNIST_TEST_SEQUENCES = 300  # regenerated test sequences scored (test digits 9000-9999, seeds from 2,000,000)
 VIDEO_TEST_WINDOW_LIMIT = 3000  # real test-video windows scored at most (evenly spaced over the test videos)
 
 
@@ -89,3 +89,80 @@ def predict_all(models: dict, context: np.ndarray, steps: int, progress: bool = 
     from .predict import predict_in_batches
 
     return {name: predict_in_batches(model, context, steps, progress, desc=name) for name, model in models.items()}
+
+
+MNIST_MODELS = {  # table name -> weights under models/ (Moving MNIST, 10 in -> 10 out)
+    "all-conv (SimVP-style), 10 at once, MSE": "nextframe_mnist_simvp.keras",
+    "all-conv, 10 at once, +8 min MSE": "nextframe_mnist_simvp_mse_more.keras",
+    "all-conv, 10 at once, +8 min SSIM+MSE": "nextframe_mnist_simvp_ssim.keras",
+    "all-conv, 1 step fed back 10x, MSE": "nextframe_mnist_simvp_1step.keras",
+    "ConvLSTM2D stack, fed back, BCE": "nextframe_mnist_convlstm.keras",
+    "seed's Conv3D hybrid, fed back, MSE": "nextframe_mnist_conv3d.keras",
+}
+VIDEO_MODELS = {  # variant -> {table name -> weights under models/} (real video, 5 in -> 1 out)
+    "gray64": {"all-conv residual, MSE": "nextframe_video_gray64.keras",
+               "seed's Conv3D hybrid, MSE": "nextframe_video_gray64_conv3d.keras"},
+    "color96": {"all-conv residual, MSE": "nextframe_video_color96.keras"},
+}
+
+
+def load_models(files: dict, folder=None, quiet: bool = False) -> dict:
+    """Return {name: loaded model} for the weight files present under folder (models/ by default)."""
+    from ..cache import MODELS_DIR
+    from .predict import load_predictor
+
+    folder = MODELS_DIR if folder is None else folder
+    loaded = {}
+    for name, file in files.items():
+        if (folder / file).exists():
+            loaded[name] = load_predictor(folder / file)
+        elif not quiet:
+            print(f"{folder / file}: not trained yet; left out of the table")
+    return loaded
+
+
+def mnist_results(count: int = MNIST_TEST_SEQUENCES, progress: bool = True) -> dict:
+    """Return {"table", "scores", "context", "truth", "predictions", "data"} for every Moving MNIST model."""
+    context, truth, label = mnist_test_set(count)
+    predictions = predict_all(load_models(MNIST_MODELS), context, truth.shape[1], progress)
+    table, scores = predictions_table(truth, context, predictions)
+    return {"table": table, "scores": scores, "context": context, "truth": truth, "predictions": predictions,
+            "data": f"{label}; {count} test sequences, 10 in -> 10 out"}
+
+
+def video_results(variant: str = "gray64", limit: int = VIDEO_TEST_WINDOW_LIMIT, max_frames: int | None = None,
+                  progress: bool = True) -> dict:
+    """Return the same dict as mnist_results for the real-video models of one variant (5 in -> 1 out)."""
+    context, truth, label = video_test_set(variant, limit=limit, max_frames=max_frames)
+    predictions = predict_all(load_models(VIDEO_MODELS[variant]), context, truth.shape[1], progress)
+    table, scores = predictions_table(truth, context, predictions)
+    return {"table": table, "scores": scores, "context": context, "truth": truth, "predictions": predictions,
+            "data": f"{label}; {len(truth)} windows, 5 in -> 1 out, {variant}"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Score every shipped model on its held-out data and write models/nextframe_results.json."""
+    import argparse
+    import json
+
+    from ..cache import MODELS_DIR, atomic_output
+
+    parser = argparse.ArgumentParser(description="score the next-frame models on held-out data")
+    parser.add_argument("--sequences", type=int, default=MNIST_TEST_SEQUENCES, help="Moving MNIST test sequences")
+    parser.add_argument("--windows", type=int, default=VIDEO_TEST_WINDOW_LIMIT, help="real-video test windows")
+    parser.add_argument("--out", default=str(MODELS_DIR / "nextframe_results.json"))
+    args = parser.parse_args(argv)
+    report = {}
+    for name, results in [("moving_mnist", mnist_results(args.sequences)),
+                          *[(variant, video_results(variant, args.windows)) for variant in VIDEO_MODELS]]:
+        print(f"\n{results['data']}\n{results['table'].round(3).to_string()}")
+        report[name] = {"data": results["data"], "table": results["table"].reset_index().to_dict("records"),
+                        "per_step": {key: {metric: value[f"{metric}_per_step"] for metric in ("mse", "ssim")}
+                                     for key, value in results["scores"].items()}}
+    with atomic_output(args.out) as partial:
+        with open(partial, "w") as handle:
+            json.dump(report, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()

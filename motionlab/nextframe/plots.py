@@ -89,17 +89,19 @@ def per_step_plot(scores: dict, metric: str = "mse", title: str = ""):
     return figure
 
 
-def training_curves(logs: dict, baselines: dict | None = None, title: str = ""):
-    """Return a figure of held-out rollout MSE per frame against training minutes, one line per log
-    ({name: read_training_log(...)}), with dashed lines for baseline scores ({name: value})."""
+def training_curves(logs: dict, baselines: dict | None = None, title: str = "", clock: str = "cpu_s"):
+    """Return a figure of held-out rollout MSE per frame against training minutes (clock "cpu_s": CPU time the
+    process got; "elapsed_s": wall clock), one line per log ({name: read_training_log(...)}), with dashed lines
+    for baseline scores ({name: value})."""
     figure, axis = plt.subplots(figsize=(6, 3.5))
     for name, log in logs.items():
         if log:
-            axis.plot(log["elapsed_s"] / 60, log["val_rollout_mse"], marker=".", label=name)
+            axis.plot(log[clock] / 60, log["val_rollout_mse"], marker=".", label=name)
     for name, value in (baselines or {}).items():
         axis.axhline(value, linestyle="--", linewidth=1, color="gray")
         axis.text(0, value, name, fontsize=7, va="bottom")
-    axis.set_xlabel("training time (minutes, one shared CPU thread)")
+    axis.set_xlabel("training time (CPU minutes of one thread)" if clock == "cpu_s" else
+                    "training time (wall-clock minutes, one thread on a shared CPU)")
     axis.set_ylabel("validation MSE per frame")
     axis.set_yscale("log")
     axis.legend(fontsize=7)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -35,8 +36,17 @@ def resolve_model_path(model: str | os.PathLike) -> Path:
 
 
 def load_predictor(model: str | os.PathLike):
-    """Return a loaded Keras predictor; ValueError naming the file if it is not a (B, T, H, W, C) frame predictor."""
-    path = resolve_model_path(model)
+    """Return a loaded Keras predictor; ValueError naming the file if it is not a (B, T, H, W, C) frame predictor.
+
+    The last few files loaded stay in memory (keyed by path and modification time), so repeated calls are fast."""
+    path = resolve_model_path(model).resolve()
+    return _load(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, modified_ns: int):
+    """Return the checked predictor in file `path` (modified_ns keys the cache)."""
+    path = Path(path)
     import keras
 
     from . import losses, models  # noqa: F401  (registers the custom layers and losses)
