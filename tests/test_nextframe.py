@@ -184,3 +184,12 @@ def test_predict_next_bad_inputs_exit_2_with_one_line(tmp_path, tiny_model_path,
         error = capsys.readouterr().err.strip()
         assert message in error and "\n" not in error and "Traceback" not in error
     assert sorted(path.name for path in tmp_path.iterdir()) == ["dense.keras", "notes.mp4", "square.mp4"]
+
+
+def test_missing_real_video_falls_back_to_labelled_synthetic_clips(tmp_path, capsys):
+    split = data.load_video_split("color96", shared=tmp_path)
+    assert split.source == "synthetic" and "no QUVA or jump-rope videos" in capsys.readouterr().out
+    assert split.frames["test"][0].shape == (60, 96, 96, 3) and split.frames["test"][0].dtype == np.uint8
+    assert not set(split.names["train"]) & set(split.names["test"])
+    with pytest.raises(ValueError, match="variant"):
+        data.load_video_split("gray32", shared=tmp_path)
