@@ -21,7 +21,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1100,900")  # the background-networking flags keep it off the closed network
+                  "--window-size=1100,1000")  # the background-networking flags keep it off the closed network
 JOB_TIMEOUT_S = 240  # model load + count of a 6 s clip on a busy 2-core machine takes ~15 s
 
 selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -r requirements-dev.txt)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,7 @@ class ServerSettings:
     queue_limit: int = 8  # jobs waiting beyond the running ones; one more answers 503
     keep_seconds: float = 3600.0  # a finished job's result and files are removed this long after it ends
     limits: UploadLimits = field(default_factory=UploadLimits)
+    preload: bool = True  # import TensorFlow in the background at start-up
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -43,6 +46,9 @@ def create_app(settings: ServerSettings = ServerSettings()) -> FastAPI:
     app = FastAPI(title="motionlab", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.pool = pool
     app.router.add_event_handler("shutdown", pool.close)
+    if settings.preload:  # TensorFlow's import (seconds) happens while the server waits, not in the first job
+        app.router.add_event_handler("startup", lambda: threading.Thread(
+            target=importlib.import_module, args=("keras",), name="motionlab-preload", daemon=True).start())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(HTTPException)
