@@ -284,6 +284,16 @@ def test_serve_refuses_a_bad_port_in_one_line(capsys):
     assert error == "motionlab serve: error: --port: 70000 is not a TCP port (1..65535)"
 
 
+def test_serve_refuses_a_port_in_use_in_one_line(capsys):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert capsys.readouterr().err.strip() == (f"motionlab serve: error: --host 127.0.0.1 --port {port}: cannot "
+                                               "listen there (Address already in use)")
+
+
 def test_serve_listens_on_loopback_by_default():
     from motionlab.__main__ import build_parser
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import socket
 import sys
 
 
@@ -42,6 +44,11 @@ def run(args) -> int:
             raise ValueError(f"{name}: must be positive, got {value}")
     if args.queue < 0:
         raise ValueError(f"--queue: must be 0 or more, got {args.queue}")
+    try:  # a clear line now rather than uvicorn's after start-up
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as error:
+        raise ValueError(f"--host {args.host} --port {args.port}: cannot listen there ({os.strerror(error.errno)})") from None
     import uvicorn
 
     from ..web.app import ServerSettings, create_app
