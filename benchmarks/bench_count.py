@@ -20,7 +20,6 @@ from pathlib import Path
 import cv2
 
 
-
 def make_clip(folder: Path, seconds: float) -> Path:
     """Render a synthetic jump-rope clip, upscaled to 1280x720, and return its path."""
     from motionlab.synth.jumprope import JumpropeRenderer
