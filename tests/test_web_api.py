@@ -42,6 +42,7 @@ def make_client(tmp_path):
     clients = []
 
     def make(**settings):
+        settings = {"preload": False, **settings}
         app = create_app(ServerSettings(uploads_dir=tmp_path / "uploads", **settings))
         client = TestClient(app)
         client.__enter__()
@@ -264,6 +265,16 @@ def test_a_new_server_removes_old_job_folders_only(make_client, tmp_path):
     os.utime(other, (time.time() - 7200, time.time() - 7200))
     make_client(keep_seconds=3600)
     assert not old.exists() and recent.exists() and other.exists()
+
+
+def test_each_worker_loads_the_default_models_at_start_up(make_client):
+    client = make_client(preload=True, workers=2)
+    pool = client.app.state.pool
+    assert pool.warm.wait(120) and client.get("/healthz").json()["models_ready"]
+    loaded = pool.loaded_models()
+    assert len(loaded) == 2  # two worker threads
+    for keys in loaded.values():
+        assert ("count", None) in keys and ("speed", None) in keys
 
 
 def test_page_health_and_task_table(make_client):

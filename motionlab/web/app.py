@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +30,7 @@ class ServerSettings:
     queue_limit: int = 8  # jobs waiting beyond the running ones; one more answers 503
     keep_seconds: float = 3600.0  # a finished job's result and files are removed this long after it ends
     limits: UploadLimits = field(default_factory=UploadLimits)
-    preload: bool = True  # import TensorFlow in the background at start-up
+    preload: bool = True  # each worker loads every available task's default model at start-up
 
 
 def error_response(status: int, message: str) -> JSONResponse:
@@ -46,9 +44,9 @@ def create_app(settings: ServerSettings = ServerSettings()) -> FastAPI:
     app = FastAPI(title="motionlab", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.pool = pool
     app.router.add_event_handler("shutdown", pool.close)
-    if settings.preload:  # TensorFlow's import (seconds) happens while the server waits, not in the first job
-        app.router.add_event_handler("startup", lambda: threading.Thread(
-            target=importlib.import_module, args=("keras",), name="motionlab-preload", daemon=True).start())
+    if settings.preload:  # TensorFlow's import and the default models load while the server waits for a job
+        app.router.add_event_handler("startup", lambda: pool.warm_up([task for task in TASKS.values()
+                                                                     if task.available()]))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(HTTPException)
@@ -69,7 +67,8 @@ def create_app(settings: ServerSettings = ServerSettings()) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz():
-        return {"status": "ok", "workers": pool.workers, "waiting": pool.waiting(), "queue_limit": pool.queue_limit}
+        return {"status": "ok", "models_ready": pool.warm.is_set(), "workers": pool.workers, "waiting": pool.waiting(),
+                "queue_limit": pool.queue_limit}
 
     @app.get("/api/tasks")
     async def tasks():

@@ -79,10 +79,12 @@ class JobPool:
                              f"{queue_limit}, {keep_seconds}")
         self.root, self.workers, self.queue_limit, self.keep_seconds = Path(root), workers, queue_limit, keep_seconds
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="motionlab-job")
-        self._local = threading.local()  # each worker thread's models, loaded on its first job that needs them
+        self._models: dict[str, dict] = {}  # worker thread name -> {model key: model}, each loaded once per thread
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.warm = threading.Event()  # set when the worker threads hold their default models (see warm_up)
+        self.warm.set()
         self._sweeper = threading.Thread(target=self._sweep_forever, name="motionlab-expiry", daemon=True)
         self._sweeper.start()
         self.remove_stale_folders()
@@ -147,14 +149,46 @@ class JobPool:
             self.sweep()
             self.remove_stale_folders()
 
-    def _model(self, job: Job):
-        """Return the job's model from this worker thread's cache, loading it on first use."""
-        if job.task.load is None:
+    def loaded_models(self) -> dict[str, list]:
+        """Return {worker thread name: [model keys it holds]}."""
+        with self._lock:
+            return {thread: sorted(models, key=str) for thread, models in self._models.items()}
+
+    def warm_up(self, tasks: list[Task]) -> None:
+        """Load each task's default model in every worker thread, in the background; self.warm is set when done.
+        Jobs submitted meanwhile queue behind the warm-up (they would have loaded the model themselves)."""
+        tasks = [task for task in tasks if task.load is not None]
+        meet = threading.Barrier(self.workers)
+        remaining = [self.workers]
+        self.warm.clear()
+
+        def warm() -> None:
+            try:
+                meet.wait(timeout=60)  # holds each warm-up in its own worker thread
+            except threading.BrokenBarrierError:
+                pass
+            for task in tasks:
+                try:
+                    self._model(task, {option.name: option.default for option in task.options()})
+                except Exception:  # a broken model file is reported when a job asks for it
+                    LOG.warning("warm-up: cannot load the %s model", task.name, exc_info=True)
+            with self._lock:
+                remaining[0] -= 1
+                if not remaining[0]:
+                    self.warm.set()
+
+        for _ in range(self.workers):
+            self._executor.submit(warm)
+
+    def _model(self, task: Task, options: dict):
+        """Return the task's model from this worker thread's cache, loading it on first use."""
+        if task.load is None:
             return None
-        models = self._local.__dict__.setdefault("models", {})
-        key = job.task.model_key(job.options)
+        with self._lock:
+            models = self._models.setdefault(threading.current_thread().name, {})
+        key = task.model_key(options)
         if key not in models:
-            models[key] = job.task.load(job.options)
+            models[key] = task.load(options)
         return models[key]
 
     def _run(self, job: Job) -> None:
@@ -162,7 +196,7 @@ class JobPool:
         job.status, job.started = "running", time.time()
         try:
             with listen_progress(job.report):
-                output = job.task.run(job.video, job.options, self._model(job), job.folder)
+                output = job.task.run(job.video, job.options, self._model(job.task, job.options), job.folder)
             output.result = {key: job.client_name if value == str(job.video) else value  # the client's name, as
                              for key, value in output.result.items()}  # the command prints the path it was given
             job.output, job.status = output, "done"
