@@ -4,6 +4,8 @@ motionlab: decode once, flow over worker processes, the shipped model in batches
 (motionlab.speed.predict.predict_video_speeds). Seed: extract frames as JPEGs by seeking to each, then per pair read both,
 preprocess, Farneback, HSV->RGB with min-max, and the seed's model on a batch of one (its validation generator).
 Both on the same synthetic 640x480 video; model loading (and its first call) is outside both timings.
+Beside them, the geometry estimator (`speed --method geometry`, no model: decode, road crop, Farneback after a
+warp by the previous pair's motion, a robust fit per pair; motionlab.speed.geometry) on the same long video.
 
 Usage: python benchmarks/bench_speed.py [--frames 2400] [--seed-frames 300]
 """
@@ -56,10 +58,19 @@ def main() -> None:
         start = time.perf_counter()
         speeds = predict_video_speeds(video, model, workers=args.workers, progress=False)
         ours = len(speeds) / (time.perf_counter() - start)
+        from motionlab.speed.camera import load_camera
+        from motionlab.speed.geometry import predict_video_speeds_geometry
+
+        camera = load_camera()
+        start = time.perf_counter()
+        geometry_speeds = predict_video_speeds_geometry(video, camera, workers=args.workers, progress=False)
+        geometry = len(geometry_speeds) / (time.perf_counter() - start)
         start = time.perf_counter()
         pairs = run_seed(short, work_dir, seed_model)
         seed = (pairs + 1) / (time.perf_counter() - start)
         print(f"motionlab speed: {len(speeds)} frames at {ours:7.1f} frames/s (target >= 200)")
+        print(f"speed --method geometry: {len(geometry_speeds)} frames at {geometry:7.1f} frames/s (target >= 200), "
+              f"{geometry / ours:.2f}x the model's")
         print(f"seed approach:   {pairs + 1} frames at {seed:7.1f} frames/s")
         print(f"ratio: motionlab is {ours / seed:.1f}x the seed's approach")
 

@@ -9,7 +9,7 @@ import sys
 from .video import VideoError
 
 # modules of motionlab.commands, in help order
-COMMANDS = ["synth", "frames", "flow", "speed", "count", "classify", "label", "demo", "serve", "predict_next"]
+COMMANDS = ["synth", "frames", "flow", "speed", "count", "classify", "label", "demo", "serve", "predict_next", "train_speed"]
 
 
 def build_parser() -> argparse.ArgumentParser:

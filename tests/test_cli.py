@@ -41,6 +41,8 @@ def inputs(tmp_path_factory):
     (folder / "huge.txt").write_text("1.0\n1e39\n")
     (folder / "too_fast.txt").write_text("10\n1e9\n12\n")
     (folder / "one_speed.txt").write_text("10\n")
+    (folder / "negative_focal.json").write_text('{"focal_px": -500, "cx": 32, "cy": 20, "camera_height_m": 1.4}\n')
+    (folder / "no_size.json").write_text('{"focal_px": 500, "cx": 32, "cy": 20, "camera_height_m": 1.4}\n')
     import keras
 
     flow = keras.Input((66, 220, 6))
@@ -65,6 +67,12 @@ BAD_INPUTS = [  # (command line with {in} for the inputs folder and {out} for th
     ("speed {in}/clip.mp4 --out {out}/s.txt --smoothing -5", "--smoothing"),
     ("speed {in}/clip.mp4 --out {out}/s.txt --workers -1", "--workers"),
     ("speed {in}/one_frame.mp4 --out {out}/s.txt", "one_frame.mp4"),
+    ("speed {in}/clip.mp4 --out {out}/s.txt --method physics", "--method"),
+    ("speed {in}/clip.mp4 --out {out}/s.txt --method geometry --camera {in}/missing.json", "missing.json"),
+    ("speed {in}/clip.mp4 --out {out}/s.txt --method geometry --camera {in}/notes.txt", "notes.txt"),
+    ("speed {in}/clip.mp4 --out {out}/s.txt --method geometry --camera {in}/negative_focal.json", "negative_focal"),
+    ("speed {in}/clip.mp4 --out {out}/s.txt --method geometry --smoothing 0", "--smoothing"),
+    ("speed {in}/clip.mp4 --out {out}/s.txt --camera {in}/negative_focal.json", "--camera"),
     ("flow {in}/clip.mp4 --out {out}/f.txt", "f.txt"),
     ("flow {in}/clip.mp4 --out {out}", "out"),
     ("flow {in}/clip.mp4 --out {out}/f.npy --workers -1", "--workers"),
@@ -79,6 +87,10 @@ BAD_INPUTS = [  # (command line with {in} for the inputs folder and {out} for th
     ("synth dashcam --out {out} --speeds {in}/latin1.txt", "latin1.txt"),
     ("synth dashcam --out {in}/notes.txt --frames 10", "notes.txt"),
     ("synth dashcam --out {out} --frames 1", "--frames"),
+    ("synth dashcam --out {out} --frames 10 --camera {in}/missing.json", "missing.json"),
+    ("synth dashcam --out {out} --frames 10 --camera {in}/negative_focal.json", "negative_focal.json"),
+    ("synth dashcam --out {out} --frames 10 --camera {in}/no_size.json", "no_size.json"),
+    ("synth dashcam --out {out} --frames 10 --fps 0", "--fps"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,9 @@ from ..video import probe_video, require_frames, save_labels
 
 DEFAULT_MODEL = MODELS_DIR / "speed_flow_cnn.keras"  # the shipped model (models/README.md says how it was made)
 SMOOTHING_PAIRS = 41  # centred moving average over this many pairs, chosen with the model on the selection drives
+MODEL_FPS = 20.0  # speed models read flow per frame as at this frame rate: they give 20 x metres per frame, which
+# is m/s at 20 frames/s; other videos' answers are scaled by fps / MODEL_FPS (flow per frame is speed / fps)
+METHODS = ("model", "geometry")  # `speed --method`: a trained model, or the road geometry fit (no training)
 
 
 MODEL_KIND = "speed model"  # what the errors call a speed model file
@@ -70,8 +74,37 @@ def predict_video_speeds(video_path: str | os.PathLike, model=None, smoothing: i
         for speeds in predict_flow_stream(model, flows):
             pair_speeds.append(speeds)
             bar.update(len(speeds))
-    pair_speeds = smooth(np.concatenate(pair_speeds), smoothing)
+    pair_speeds = smooth(np.concatenate(pair_speeds), smoothing) * np.float32(info.fps / MODEL_FPS)
     return frame_speeds_from_pairs(np.maximum(pair_speeds, 0))
+
+
+def check_method(method: str) -> str:
+    """Return method if `speed --method` knows it; ValueError naming the option otherwise."""
+    if method not in METHODS:
+        raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    return method
+
+
+def write_speeds_geometry(video_path: str | os.PathLike, out_path: str | os.PathLike, camera_path,
+                          smoothing: int | None = None, workers: int = 2, progress: bool = True) -> int:
+    """Write one speed per line (m/s) for every frame of a video from its road geometry (no model) and return the
+    number of lines. smoothing, if given, is the moving-average window in frames at the video's frame rate.
+
+    Every input (video, output path, camera file, options) is checked before flow starts.
+    """
+    from .camera import load_camera
+    from .geometry import GeometryParams, predict_video_speeds_geometry
+
+    info = require_frames(video_path, 2, "speed from optical flow")
+    check_output_path(out_path)
+    camera = load_camera(camera_path).for_frame(info.width, info.height, str(camera_path))
+    check_workers(workers)
+    params = GeometryParams()
+    if smoothing is not None:
+        params = replace(params, smoothing_s=check_smoothing(smoothing) / info.fps)
+    speeds = predict_video_speeds_geometry(video_path, camera, params, workers, progress, str(camera_path))
+    save_labels(out_path, speeds)
+    return len(speeds)
 
 
 def write_speeds(video_path: str | os.PathLike, out_path: str | os.PathLike, model_path=DEFAULT_MODEL,
