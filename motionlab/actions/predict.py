@@ -33,10 +33,8 @@ class ActionModelSpec:
 
 
 SHIPPED = {
-    "weizmann": ActionModelSpec("weizmann", MODELS_DIR / "action_weizmann.keras", WEIZMANN_CLASSES,
-                                replace(WEIZMANN_SAMPLING, motion="diff")),
-    "gestures": ActionModelSpec("gestures", MODELS_DIR / "action_gestures.keras", GESTURE_CLASSES,
-                                replace(GESTURES_SAMPLING, motion="diff")),
+    "weizmann": ActionModelSpec("weizmann", MODELS_DIR / "action_weizmann.keras", WEIZMANN_CLASSES, WEIZMANN_SAMPLING),
+    "gestures": ActionModelSpec("gestures", MODELS_DIR / "action_gestures.keras", GESTURE_CLASSES, GESTURES_SAMPLING),
 }
 MODEL_NAMES = tuple(SHIPPED)  # the names `--model` and classify_video accept besides a path
 
@@ -65,15 +63,15 @@ def resolve_model(name_or_path: str | os.PathLike) -> Path:
 
 
 def _spec_for(model, path: Path) -> ActionModelSpec:
-    """Return the shipped spec whose input shape and classes a loaded model matches; raise ValueError if none does."""
+    """Return the shipped spec whose input shape and classes a loaded model matches (it then reads videos as that
+    shipped model does); raise ValueError if none does."""
     input_shape, output_shape = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     for spec in SHIPPED.values():
-        shape = spec.sampling.sample_shape
-        for candidate in (spec.sampling, replace(spec.sampling, motion=None)):
-            if input_shape == candidate.sample_shape and output_shape == (len(spec.class_names),):
-                return replace(spec, path=path, sampling=candidate)
+        if input_shape == spec.sampling.sample_shape and output_shape == (len(spec.class_names),):
+            return replace(spec, path=path)
+    expected = ", ".join(f"{s.sampling.sample_shape} -> ({len(s.class_names)},)" for s in SHIPPED.values())
     raise ValueError(f"--model {path}: input {input_shape} -> output {output_shape} is not an action model "
-                     f"(expected e.g. {shape} -> ({len(spec.class_names)},))")
+                     f"(expected {expected})")
 
 
 @lru_cache(maxsize=8)
