@@ -38,9 +38,10 @@ def speed_rows() -> list[tuple[str, str, str]]:
 
 def jump_rows() -> list[tuple[str, str, str]]:
     """Render synthetic jump-rope clips of unseen seeds, count them with the shipped counter, return result rows."""
-    from .jumps import evaluate
     from .jumps.counting import count_video, load_counter
     from .jumps.data import JUMPROPE_DIR
+    from .jumps.report import report
+    from .jumps.results import load_results
     from .synth.jumprope import render_jumprope
 
     model = load_counter()
@@ -55,7 +56,7 @@ def jump_rows() -> list[tuple[str, str, str]]:
     if not JUMPROPE_DIR.exists():
         rows.append(("", f"real clips: {JUMPROPE_DIR} not found, skipped", ""))
         return rows
-    _, summaries = evaluate.report(evaluate.load_results())  # held-out predictions scored against the real labels
+    _, summaries = report(load_results())  # held-out predictions scored against the real labels
     for method in DEMO_JUMP_METHODS:
         scores = summaries[method]
         rows.append(("", f"8 real clips, each left out, {method}", f"MAE {scores['mae']:.3f}, OBO {scores['obo']:.0%}"))

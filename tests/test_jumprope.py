@@ -142,6 +142,17 @@ def test_count_json_is_one_object_with_ascending_frames_inside_the_video(synthet
     assert all(b > a for a, b in zip(frames, frames[1:]))
     assert 0 <= frames[0] and frames[-1] < count_frames(video)
     assert 24 <= answer["fps"] <= 31
+    first_s, last_s = answer["jumping_span_s"]  # where the jumping starts and ends
+    assert first_s == round(frames[0] / answer["fps"], 2) and last_s == round(frames[-1] / answer["fps"], 2)
+
+
+@pytest.mark.parametrize("grey_level", [0, 128])
+def test_a_video_with_no_motion_counts_zero(tmp_path, counter, grey_level):
+    video = tmp_path / "still.mp4"
+    write_video(video, (np.full((180, 320, 3), grey_level, np.uint8) for _ in range(150)), fps=30)
+    result = count_video(video, counter, progress=False)
+    assert result.count == 0 and result.jumping_span_s is None
+    assert result.as_json()["jumping_span_s"] is None
 
 
 def test_a_clip_shorter_than_one_window_is_a_clear_error(tmp_path, counter):

@@ -47,7 +47,9 @@ def run(args) -> int:
         print(json.dumps(result.as_json()))
     else:
         seconds = result.n_frames / result.fps
+        span = result.jumping_span_s
+        where = f", jumping from {span[0]:.1f} s to {span[1]:.1f} s" if span else ""
         print(f"{result.count} jumps in {args.video} ({result.n_frames} frames, {seconds:.1f} s at "
-              f"{result.fps:.2f} frames/s)")
+              f"{result.fps:.2f} frames/s{where})")
     sys.stdout.flush()
     return 0

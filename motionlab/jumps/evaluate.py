@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from .folds import METHODS, run
-from .report import report, select_rule  # noqa: F401  report: demo.py reads the tables through this module
-from .results import RESULTS_PATH, load_results  # noqa: F401  load_results: demo.py reads it through this module
+from .report import select_rule
+from .results import RESULTS_PATH
 
 
 def main(argv: list[str] | None = None) -> int:
