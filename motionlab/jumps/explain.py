@@ -67,3 +67,35 @@ def count_error_by_input_change(model, clips: list[Clip], work_dir: str | os.Pat
 
     changes = (*INPUT_CHANGES, athlete_only(clips[0]))
     return error_by_change(list(truth), score, work_dir, changes)
+
+
+def count_saliency_image(video: str | os.PathLike, model, jump_frames: np.ndarray, out_png: str | os.PathLike,
+                         decoded: tuple[np.ndarray, float] | None = None) -> Path:
+    """Draw what the counter looked at around the video's middle counted jump (occlusion over the motion crop, laid
+    over the crop) into out_png and return it; with no jump, the middle of the video is shown. `decoded` =
+    read_small_gray(video) if the caller has it already."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..cache import atomic_output
+    from ..explain.plots import plot_saliency
+    from .counting import MODEL_FPS
+
+    small, fps = decoded if decoded is not None else read_small_gray(video, progress=False)
+    frame_step = max(1, int(round(fps / MODEL_FPS)))
+    analysed = small[::frame_step]
+    crops = crop_frames(analysed, motion_box(analysed), model.input_shape[2])
+    window = model.input_shape[1]
+    centre = int(jump_frames[len(jump_frames) // 2]) // frame_step if len(jump_frames) else len(crops) // 2
+    start = int(np.clip(centre - window // 2, 0, len(crops) - window))
+    model_input = counter_inputs(crops)[start:start + window].astype(np.float32)
+    occlusion = occlusion_sensitivity(model, model_input, OCCLUSION_PATCH_PX)
+    figure = plot_saliency(crops[start + window // 2], {"occlusion": occlusion},
+                           f"what the counter looked at, frames {start * frame_step}-{(start + window - 1) * frame_step}",
+                           units={"occlusion": "jumps"})
+    with atomic_output(out_png) as partial:
+        figure.savefig(partial, dpi=80, bbox_inches="tight", format="png")
+    plt.close(figure)
+    return Path(out_png)

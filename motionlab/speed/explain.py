@@ -59,3 +59,35 @@ def mse_by_input_change(model, drives: list[Drive], smoothing: int, work_dir: st
     return error_by_change(list(labels), score, work_dir, changes)
 
 
+
+
+def speed_saliency_image(video: str | os.PathLike, model, out_png: str | os.PathLike,
+                         params: FlowParams = FlowParams()) -> Path:
+    """Draw which parts of the road moved the model's estimate at the video's middle frame pair (occlusion, m/s,
+    over the cropped frame) into out_png and return it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..cache import atomic_output
+    from ..explain.plots import plot_saliency
+    from ..flow.encodings import RAW_SCALE
+    from ..flow.params import farneback, prepare
+    from ..video import iter_frames
+
+    kind, context = model_kind(model)
+    middle = max(0, probe_video(video).frame_count // 2 - context // 2 - 1)
+    gray = [prepare(frame, params) for frame in iter_frames(video, start=middle, stop=middle + context + 1)]
+    if len(gray) < context + 1:
+        raise ValueError(f"{video}: too short for a saliency image ({len(gray)} frames from frame {middle})")
+    fields = [farneback(a, b, params) / np.float32(RAW_SCALE) for a, b in zip(gray[:-1], gray[1:])]
+    model_input = np.concatenate(fields, axis=-1)
+    occlusion = occlusion_sensitivity(model, model_input, OCCLUSION_PATCH_PX)
+    figure = plot_saliency(gray[len(gray) // 2], {"occlusion": occlusion},
+                           f"what the speed model looked at, frames {middle}-{middle + context}",
+                           units={"occlusion": "m/s"})
+    with atomic_output(out_png) as partial:
+        figure.savefig(partial, dpi=80, bbox_inches="tight", format="png")
+    plt.close(figure)
+    return Path(out_png)
