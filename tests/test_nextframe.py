@@ -193,3 +193,23 @@ def test_missing_real_video_falls_back_to_labelled_synthetic_clips(tmp_path, cap
     assert not set(split.names["train"]) & set(split.names["test"])
     with pytest.raises(ValueError, match="variant"):
         data.load_video_split("gray32", shared=tmp_path)
+
+
+def test_flow_warp_carries_a_moving_square_one_step_further():
+    from motionlab.nextframe.models import FlowWarpPredictor
+
+    frames = np.zeros((1, 3, 64, 64, 1), np.float32)
+    for index in range(3):
+        frames[0, index, 20:36, 10 + 3 * index:26 + 3 * index] = 0.9  # 3 px right per frame
+    predictor = FlowWarpPredictor((64, 64), 1, steps=1)
+    predicted = predict_frames(predictor, frames[:, :2], 1)
+    error_warp = np.square(predicted - frames[:, 2:]).sum()
+    error_copy = np.square(evaluate.copy_last(frames[:, :2], 1) - frames[:, 2:]).sum()
+    assert error_warp < 0.5 * error_copy
+
+
+def test_predict_next_with_the_classical_flow_warp(tmp_path, capsys):
+    video = square_video(tmp_path / "square.mp4", frames=8)
+    assert main(["predict-next", str(video), "--model", "flow_warp", "--json", "--quiet"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["context"] == 2 and result["size"] == [64, 64] and result["mse"] < result["mse_copy_last"]

@@ -121,10 +121,19 @@ def load_models(files: dict, folder=None, quiet: bool = False) -> dict:
     return loaded
 
 
+def classical_predictors(truth: np.ndarray) -> dict:
+    """Return {name: predictor} of the untrained classical predictors for frames shaped like truth (N, S, H, W, C)."""
+    from .models import FlowWarpPredictor
+
+    return {"Farneback warp of the last frame (no training)": FlowWarpPredictor(truth.shape[2:4], truth.shape[-1],
+                                                                                 truth.shape[1])}
+
+
 def mnist_results(count: int = MNIST_TEST_SEQUENCES, progress: bool = True) -> dict:
     """Return {"table", "scores", "context", "truth", "predictions", "data"} for every Moving MNIST model."""
     context, truth, label = mnist_test_set(count)
-    predictions = predict_all(load_models(MNIST_MODELS), context, truth.shape[1], progress)
+    predictions = predict_all({**load_models(MNIST_MODELS), **classical_predictors(truth)}, context, truth.shape[1],
+                              progress)
     table, scores = predictions_table(truth, context, predictions)
     return {"table": table, "scores": scores, "context": context, "truth": truth, "predictions": predictions,
             "data": f"{label}; {count} test sequences, 10 in -> 10 out"}
@@ -134,7 +143,8 @@ def video_results(variant: str = "gray64", limit: int = VIDEO_TEST_WINDOW_LIMIT,
                   progress: bool = True) -> dict:
     """Return the same dict as mnist_results for the real-video models of one variant (5 in -> 1 out)."""
     context, truth, label = video_test_set(variant, limit=limit, max_frames=max_frames)
-    predictions = predict_all(load_models(VIDEO_MODELS[variant]), context, truth.shape[1], progress)
+    predictions = predict_all({**load_models(VIDEO_MODELS[variant]), **classical_predictors(truth)}, context,
+                              truth.shape[1], progress)
     table, scores = predictions_table(truth, context, predictions)
     return {"table": table, "scores": scores, "context": context, "truth": truth, "predictions": predictions,
             "data": f"{label}; {len(truth)} windows, 5 in -> 1 out, {variant}"}

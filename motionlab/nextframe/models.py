@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 
@@ -221,3 +222,34 @@ def build_predictor(spec: PredictorSpec) -> keras.Model:
     if height % spec.patch or width % spec.patch:
         raise ValueError(f"size {spec.size}: not a multiple of the patch {spec.patch}")
     return BUILDERS[spec.architecture](spec)
+
+
+class FlowWarpPredictor:
+    """Classical motion compensation, no training: Farneback flow from the last frame back to the one before, and
+    the last frame warped one more step along it (repeatedly for more steps). It quacks like a Keras predictor:
+    input_shape (None, 2, H, W, C), output_shape (None, steps, H, W, C), predict_on_batch(frames in [0, 1])."""
+
+    def __init__(self, size: tuple[int, int] = (64, 64), channels: int = 1, steps: int = 1):
+        self.size, self.channels, self.steps = tuple(size), channels, steps
+        self.input_shape = (None, 2, *self.size, channels)
+        self.output_shape = (None, steps, *self.size, channels)
+        self.name = f"flow_warp_{self.size[0]}x{self.size[1]}x{channels}"
+        columns, rows = np.meshgrid(np.arange(self.size[1]), np.arange(self.size[0]))
+        self._grid = np.stack([columns, rows], axis=-1).astype(np.float32)
+
+    def predict_on_batch(self, frames: np.ndarray) -> np.ndarray:
+        """Return (N, steps, H, W, C) float32: the last of (N, T >= 2, H, W, C) frames carried along its motion."""
+        import cv2
+
+        from ..flow import farneback
+
+        predictions = np.empty((len(frames), self.steps, *frames.shape[2:]), np.float32)
+        for index, window in enumerate(np.asarray(frames, np.float32)):
+            gray = [np.clip(frame.mean(axis=-1) * 255 + 0.5, 0, 255).astype(np.uint8) for frame in window[-2:]]
+            source = self._grid + farneback(gray[1], gray[0])  # where each pixel of the last frame came from
+            frame = window[-1]
+            for step in range(self.steps):
+                frame = cv2.remap(frame, source[..., 0], source[..., 1], cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_REPLICATE).reshape(frame.shape)
+                predictions[index, step] = frame
+        return predictions

@@ -16,12 +16,16 @@ from ..video import VideoError, iter_frames, probe_video, write_video
 SHIPPED = {"video": MODELS_DIR / "nextframe_video_gray64.keras",  # real video, 64x64 gray, 5 in -> 1 out
            "video_color": MODELS_DIR / "nextframe_video_color96.keras",  # real video, 96x96 colour, 5 in -> 1 out
            "moving_mnist": MODELS_DIR / "nextframe_mnist_simvp.keras"}  # Moving MNIST, 10 in -> 10 out
-MODEL_NAMES = tuple(SHIPPED)  # names `--model` and the web app accept besides a .keras path
+CLASSICAL = {"flow_warp": (64, 64)}  # predictors without weights: Farneback warp of the last frame, 64x64 gray
+MODEL_NAMES = (*SHIPPED, *CLASSICAL)  # names `--model` and the web app accept besides a .keras path
 BATCH_WINDOWS = 256  # windows predicted per model call
 
 
-def resolve_model_path(model: str | os.PathLike) -> Path:
-    """Return the weights file a model name or path names; ValueError in one line if there is none."""
+def resolve_model_path(model: str | os.PathLike) -> Path | str:
+    """Return the weights file a model name or path names (a classical predictor's name as it is); ValueError in
+    one line if there is none."""
+    if str(model) in CLASSICAL:
+        return str(model)
     if str(model) in SHIPPED:
         path = SHIPPED[str(model)]
         if not path.exists():
@@ -39,7 +43,12 @@ def load_predictor(model: str | os.PathLike):
     """Return a loaded Keras predictor; ValueError naming the file if it is not a (B, T, H, W, C) frame predictor.
 
     The last few files loaded stay in memory (keyed by path and modification time), so repeated calls are fast."""
-    path = resolve_model_path(model).resolve()
+    path = resolve_model_path(model)
+    if isinstance(path, str):
+        from .models import FlowWarpPredictor
+
+        return FlowWarpPredictor(CLASSICAL[path])
+    path = path.resolve()
     return _load(str(path), path.stat().st_mtime_ns)
 
 
@@ -127,7 +136,8 @@ def predict_next_video(path: str | os.PathLike, model: str = "video", context: i
     context = context or geometry["context"] or 10
     steps = steps or geometry["steps"]
     if geometry["context"] is not None and context != geometry["context"]:
-        raise ValueError(f"--context {context}: the model {model_path.name} reads exactly {geometry['context']} frames")
+        raise ValueError(f"--context {context}: the model {Path(model_path).name} reads exactly "
+                         f"{geometry['context']} frames")
     frames = np.stack(list(progress_bar(iter_frames(path, size=geometry["size"], gray=geometry["gray"]),
                                         total=info.frame_count, desc="decoding", unit="frame", enabled=progress)))
     if frames.ndim == 3:
