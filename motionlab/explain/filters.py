@@ -25,6 +25,16 @@ def conv_layer_names(model) -> list[str]:
     return [layer.name for layer in model.layers if _conv_of(layer) is not None]
 
 
+def frame_model(model):
+    """Return the per-frame model a TimeDistributed layer wraps (the CNN of a CNN + GRU), else the model itself."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.TimeDistributed) and isinstance(layer.layer, keras.Model):
+            return layer.layer
+    return model
+
+
 def layer_activations(model, model_input: np.ndarray) -> dict[str, np.ndarray]:
     """Return every conv layer's output for one input: {name: ([T,] H', W', F) float32}."""
     import keras
