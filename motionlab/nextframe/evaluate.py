@@ -101,6 +101,7 @@ MNIST_MODELS = {  # table name -> weights under models/ (Moving MNIST, 10 in -> 
 }
 VIDEO_MODELS = {  # variant -> {table name -> weights under models/} (real video, 5 in -> 1 out)
     "gray64": {"all-conv residual, MSE": "nextframe_video_gray64.keras",
+               "all-conv residual on the Farneback warp, MSE": "nextframe_video_gray64_warp.keras",
                "seed's Conv3D hybrid, MSE": "nextframe_video_gray64_conv3d.keras"},
     "color96": {"all-conv residual, MSE": "nextframe_video_color96.keras"},
 }

@@ -130,6 +130,7 @@ class PredictorSpec:
     width: int = 64  # hidden channels of the translator (simvp) or ConvLSTM cells
     patch: int = 4  # pixels per side folded into channels before any convolution
     blocks: int = 4  # residual blocks in the simvp translator
+    warp_input: bool = False  # also reads the Farneback warp of the last frame, as one more frame after the context
 
     @property
     def name(self) -> str:
@@ -137,7 +138,7 @@ class PredictorSpec:
         height, width = self.size
         kind = "res" if self.residual else "abs"
         return (f"{self.architecture}_{self.context}to{self.steps}_{height}x{width}x{self.channels}_{kind}"
-                f"_w{self.width}_p{self.patch}_b{self.blocks}")
+                f"_w{self.width}_p{self.patch}_b{self.blocks}{'_warp' if self.warp_input else ''}")
 
 
 def _output(blocks, frames_in, spec: PredictorSpec):
@@ -157,7 +158,8 @@ def _last_initializer(spec: PredictorSpec) -> str:
 def build_simvp(spec: PredictorSpec) -> keras.Model:
     """Return the all-convolution predictor: per-frame encoder, a translator over the stacked frames, per-frame
     decoder with a skip from the last frame's features; (B, context, H, W, C) -> (B, steps, H, W, C)."""
-    inputs = keras.Input((spec.context, *spec.size, spec.channels), name="context_frames")
+    frames_in = spec.context + int(spec.warp_input)  # with warp_input the last frame is the warped one
+    inputs = keras.Input((frames_in, *spec.size, spec.channels), name="context_frames")
     patches = SpaceToDepth(spec.patch, name="to_patches")(inputs)
     encoder_width = max(spec.width // 2, 16)
     features = layers.TimeDistributed(layers.Conv2D(encoder_width, 3, padding="same", activation="gelu"),
@@ -253,3 +255,23 @@ class FlowWarpPredictor:
                                   borderMode=cv2.BORDER_REPLICATE).reshape(frame.shape)
                 predictions[index, step] = frame
         return predictions
+
+
+def with_warped_frame(context: np.ndarray) -> np.ndarray:
+    """Return (N, K + 1, H, W, C): the context frames followed by the Farneback warp of the last one."""
+    warp = FlowWarpPredictor(context.shape[2:4], context.shape[-1], steps=1)
+    return np.concatenate([context, warp.predict_on_batch(context[:, -2:])], axis=1)
+
+
+class WarpInputPredictor:
+    """A model built with warp_input, seen as an ordinary predictor: it takes (N, K, H, W, C) context frames and adds
+    the warped frame itself. Same input_shape / output_shape / predict_on_batch as a Keras predictor."""
+
+    def __init__(self, model):
+        self.model, self.name = model, model.name
+        self.input_shape = (None, model.input_shape[1] - 1, *model.input_shape[2:])
+        self.output_shape = model.output_shape
+
+    def predict_on_batch(self, frames: np.ndarray) -> np.ndarray:
+        """Return the model's prediction after the last K frames and their warp."""
+        return self.model.predict_on_batch(with_warped_frame(np.asarray(frames, np.float32)[:, -self.input_shape[1]:]))

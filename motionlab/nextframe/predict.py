@@ -69,6 +69,10 @@ def _load(path: str, modified_ns: int):
             or shape_in[2:] != shape_out[2:] or shape_in[-1] not in (1, 3)):
         raise ValueError(f"--model {path}: not a frame predictor (input {shape_in}, output {shape_out}; expected "
                          "(batch, frames, H, W, 1 or 3) in and out)")
+    if predictor.name.endswith("_warp"):  # reads the Farneback warp of the last frame too: predict adds it
+        from .models import WarpInputPredictor
+
+        return WarpInputPredictor(predictor)
     return predictor
 
 

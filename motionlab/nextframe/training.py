@@ -18,7 +18,7 @@ import numpy as np
 from ..cache import MODELS_DIR, atomic_output
 from . import data
 from .losses import LOSSES, mse_per_frame
-from .models import PredictorSpec, build_predictor
+from .models import PredictorSpec, build_predictor, with_warped_frame
 from .predict import predict_frames
 
 
@@ -74,7 +74,8 @@ class VideoWindowBatches(keras.utils.PyDataset):
                             (self.starts[pick] for pick in picks)]).astype(np.float32) / 255.0
         mirror = self.rng.random(self.batch_size) < 0.5
         windows[mirror] = windows[mirror, :, :, ::-1]
-        return windows[:, :self.spec.context], windows[:, self.spec.context:]
+        context = windows[:, :self.spec.context]
+        return with_warped_frame(context) if self.spec.warp_input else context, windows[:, self.spec.context:]
 
 
 def validation_windows(clips: list[np.ndarray], spec: PredictorSpec, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +83,8 @@ def validation_windows(clips: list[np.ndarray], spec: PredictorSpec, limit: int)
     windows = data.frame_windows(clips, spec.context + spec.steps)
     picks = np.linspace(0, len(windows) - 1, min(limit, len(windows))).astype(int)
     windows = windows[picks].astype(np.float32) / 255.0
-    return windows[:, :spec.context], windows[:, spec.context:]
+    context = windows[:, :spec.context]
+    return with_warped_frame(context) if spec.warp_input else context, windows[:, spec.context:]
 
 
 class TrainingClock(keras.callbacks.Callback):
@@ -146,6 +148,9 @@ RECIPES = {
                                    start_from="nextframe_mnist_simvp.keras"),
     "video_gray64": Recipe(PredictorSpec("simvp", 5, 1, (64, 64), 1, residual=True, width=32, blocks=2),
                            "gray64", "mse", "nextframe_video_gray64.keras", minutes=25),
+    "video_gray64_warp": Recipe(PredictorSpec("simvp", 5, 1, (64, 64), 1, residual=True, width=32, blocks=2,
+                                              warp_input=True), "gray64", "mse", "nextframe_video_gray64_warp.keras",
+                                minutes=18),
     "video_gray64_conv3d": Recipe(PredictorSpec("conv3d_hybrid", 5, 1, (64, 64), 1, residual=True, width=16),
                                   "gray64", "mse", "nextframe_video_gray64_conv3d.keras", minutes=8),
     "video_color96": Recipe(PredictorSpec("simvp", 5, 1, (96, 96), 3, residual=True, width=32, blocks=2),
