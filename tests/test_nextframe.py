@@ -213,3 +213,16 @@ def test_predict_next_with_the_classical_flow_warp(tmp_path, capsys):
     assert main(["predict-next", str(video), "--model", "flow_warp", "--json", "--quiet"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["context"] == 2 and result["size"] == [64, 64] and result["mse"] < result["mse_copy_last"]
+
+
+def test_a_warp_input_model_loads_as_a_context_predictor_starting_at_the_warp(tmp_path):
+    from motionlab.nextframe.models import FlowWarpPredictor
+    from motionlab.nextframe.predict import load_predictor, model_geometry
+
+    spec = PredictorSpec("simvp", 3, 1, (16, 16), 1, residual=True, width=16, blocks=1, warp_input=True)
+    build_predictor(spec).save(tmp_path / "warp.keras")
+    predictor = load_predictor(tmp_path / "warp.keras")
+    assert model_geometry(predictor)["context"] == 3
+    frames = np.random.default_rng(4).random((2, 3, 16, 16, 1)).astype(np.float32)
+    expected = FlowWarpPredictor((16, 16), 1).predict_on_batch(frames[:, -2:])
+    np.testing.assert_allclose(predict_frames(predictor, frames, 1), expected, atol=1e-6)
