@@ -19,7 +19,7 @@ from ..video import VideoError, probe_video
 from .data import GESTURE_CLASSES, GESTURES_SAMPLING, WEIZMANN_CLASSES, WEIZMANN_SAMPLING
 
 INFERENCE_STRIDE = 4  # frames between the starts of the windows a video is read in
-BATCH_SIZE = 64  # windows per model call
+BATCH_SIZE = 32  # windows per model call; shorter batches are padded to it, so the compiled predict traces once
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ SHIPPED = {
     "weizmann": ActionModelSpec("weizmann", MODELS_DIR / "action_weizmann.keras", WEIZMANN_CLASSES, WEIZMANN_SAMPLING),
     "gestures": ActionModelSpec("gestures", MODELS_DIR / "action_gestures.keras", GESTURE_CLASSES, GESTURES_SAMPLING),
 }
-MODEL_NAMES = tuple(SHIPPED)  # the names `--model` and classify_video accept besides a path
+MODEL_NAMES = tuple(name for name, spec in SHIPPED.items() if spec.path.exists())  # the shipped names (weights in
+# models/) that `--model` and classify_video accept besides a path
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ def window_probabilities(model: ActionModel | str, decoded: tuple, fps: float, s
     for first in range(0, len(indices), BATCH_SIZE):
         batch = np.stack([cut_sample(source, foreground, i, model.spec.sampling)
                           for i in indices[first:first + BATCH_SIZE]])
-        outputs.append(np.asarray(model.model(batch, training=False)))
+        padded = np.concatenate([batch, np.zeros((BATCH_SIZE - len(batch), *batch.shape[1:]), batch.dtype)])
+        outputs.append(np.asarray(model.model.predict_on_batch(padded))[:len(batch)])
     return starts, np.concatenate(outputs).astype(np.float32)
 
 

@@ -13,8 +13,9 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("classify", help="classify the action in a video, or in every video of a folder")
     parser.add_argument("video", help="a video file, or a folder searched recursively for videos")
     parser.add_argument("--model", default="weizmann",
-                        help="weizmann (default: ten Weizmann actions, silhouette videos), gestures (three arm "
-                             "gestures, colour video) or a .keras file of either kind")
+                        help="weizmann (default: the ten Weizmann actions, read from silhouette videos: white "
+                             "figure on black), gestures (three arm gestures, colour video; only where "
+                             "models/action_gestures.keras exists) or a .keras file of the same input and classes")
     parser.add_argument("--json", action="store_true",
                         help='print JSON: {"video", "label", "probabilities"} for a file, a list of them for a folder')
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
