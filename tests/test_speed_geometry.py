@@ -168,7 +168,7 @@ def test_block_split_never_puts_neighbouring_frames_on_both_sides():
         if roles[a] != roles[b]:
             assert b - a > CONTEXT_FIELDS, f"pairs {a} and {b} of different roles are {b - a} apart"
     assert {role for role in roles if role} == {"train", "validation", "test"}
-    assert 0.55 < np.mean(roles == "train") < 0.6  # six blocks of ten, less the gaps
+    assert 0.5 < np.mean(roles == "train") < 0.6  # six blocks of ten, less the gaps at their borders
     with pytest.raises(ValueError, match="needs at least"):
         block_split(50, 20.0)
 

@@ -54,7 +54,7 @@ def block_split(n_pairs: int, fps: float) -> BlockSplit:
             raise ValueError(f"the video has {n_pairs + 1} frames; training on it needs at least {needed} "
                              f"({N_BLOCKS} blocks of {MIN_PAIRS_PER_BLOCK}+ pairs with {gap}-pair gaps)")
         if ranges[role] and ranges[role][-1][1] == start:  # neighbouring blocks of one role join
-            ranges[role][-1] = (ranges[role][-1][0], stop)
+            ranges[role][-1] = (ranges[role][-1][0], int(stop))
         else:
             ranges[role].append((int(start), int(stop)))
     return BlockSplit(tuple(ranges["train"]), tuple(ranges["validation"]), tuple(ranges["test"]))
