@@ -112,6 +112,37 @@ def test_speed_job_gives_one_speed_per_frame_and_the_test_txt_file(make_client, 
     assert np.allclose([float(line) for line in lines], expected, atol=1e-5)
 
 
+def test_speed_geometry_method_gives_what_the_command_writes(make_client, render_drive, tmp_path):
+    from motionlab.speed.camera import CAMERAS_DIR
+    from motionlab.speed.predict import write_speeds_geometry
+    from motionlab.video import load_labels
+
+    video, _ = render_drive(np.full(30, 12.0), seed=5, name="web_drive")
+    client = make_client()
+    state = wait(client, submit(client, video, "speed", method="geometry", camera="default").json()["id"])
+    assert state["status"] == "done", state["error"]
+    write_speeds_geometry(video, tmp_path / "cli.txt", CAMERAS_DIR / "default.json", progress=False)
+    assert np.allclose(state["result"]["speeds_mps"], load_labels(tmp_path / "cli.txt"), atol=1e-3)
+    assert "camera is for method geometry" in assert_one_line_error(submit(client, video, "speed",
+                                                                           camera="default"), 400)
+    assert "saliency needs method model" in assert_one_line_error(
+        submit(client, video, "speed", method="geometry", saliency="yes"), 400)
+    assert "not one of" in assert_one_line_error(submit(client, video, "speed", method="geometry",
+                                                        camera="../../etc/passwd"), 400)
+
+
+def test_saliency_images_are_served_with_the_result(make_client, jump_clips, render_drive):
+    video, _ = render_drive(np.full(30, 12.0), seed=5, name="web_drive")
+    client = make_client()
+    for clip, task in ((jump_clips[0], "count"), (video, "speed")):
+        state = wait(client, submit(client, clip, task, saliency="yes").json()["id"])
+        assert state["status"] == "done", state["error"]
+        image = client.get(state["saliency"])
+        assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = wait(client, submit(client, jump_clips[0], "count").json()["id"])
+    assert plain["saliency"] is None and client.get(f"/api/jobs/{plain['id']}/saliency").status_code == 404
+
+
 @pytest.mark.parametrize("task, module", [("classify", "motionlab.actions.predict"),
                                           ("predict-next", "motionlab.nextframe.predict")])
 def test_model_choice_tasks_run_their_package_function(make_client, jump_clips, task, module):
@@ -274,7 +305,7 @@ def test_each_worker_loads_the_default_models_at_start_up(make_client):
     loaded = pool.loaded_models()
     assert len(loaded) == 2  # two worker threads
     for keys in loaded.values():
-        assert ("count", None) in keys and ("speed", None) in keys
+        assert ("count", None) in keys and ("speed", "model") in keys
 
 
 def test_page_health_and_task_table(make_client):
@@ -285,7 +316,8 @@ def test_page_health_and_task_table(make_client):
     assert client.get("/healthz").json()["status"] == "ok"
     listed = {task["name"]: task for task in client.get("/api/tasks").json()["tasks"]}
     assert set(listed) == {"speed", "count", "classify", "predict-next"}
-    assert [option["name"] for option in listed["speed"]["options"]] == ["smoothing"]
+    assert [option["name"] for option in listed["speed"]["options"]] == ["method", "camera", "smoothing", "saliency"]
+    assert "default" in listed["speed"]["options"][1]["choices"]  # shipped camera files by name, never a path
     json.dumps(listed)
 
 

@@ -1,6 +1,7 @@
 """The web page in a real browser: `serve` on a free port, headless Chromium (Debian's chromium + chromium-driver)
 driven by Selenium uploads a synthetic jump-rope clip and a text file; screenshots go to images/web_*.png."""
 
+import base64
 import json
 import os
 import shutil
@@ -83,11 +84,14 @@ def browser():
     shutil.rmtree(profile, ignore_errors=True)
 
 
-def run_on_page(driver, url: str, task: str, video: Path) -> None:
-    """Open the page, pick the task, choose the file, press Run and wait until a result or an error shows."""
+def run_on_page(driver, url: str, task: str, video: Path, **choices: str) -> None:
+    """Open the page, pick the task and its options' choices, choose the file, press Run and wait until a result
+    or an error shows."""
     driver.get(url)
     WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, f"#task option[value='{task}']"))
     Select(driver.find_element(By.ID, "task")).select_by_value(task)
+    for name, value in choices.items():
+        Select(driver.find_element(By.ID, f"option-{name}")).select_by_value(value)
     driver.find_element(By.ID, "file").send_keys(str(video))
     driver.find_element(By.ID, "submit").click()
     WebDriverWait(driver, JOB_TIMEOUT_S).until(
@@ -95,9 +99,12 @@ def run_on_page(driver, url: str, task: str, video: Path) -> None:
 
 
 def screenshot(driver, name: str) -> None:
-    """Save the page as images/NAME.png."""
+    """Save the whole page, below the window's bottom too, as images/NAME.png (Chromium's DevTools screenshot)."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {
+        "x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
     with atomic_output(IMAGES_DIR / f"{name}.png") as partial:
-        assert driver.save_screenshot(str(partial))
+        partial.write_bytes(base64.b64decode(shot["data"]))
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +124,10 @@ def test_page_counts_the_same_jumps_as_the_command_line(server, browser, jump_cl
     command = subprocess.run([sys.executable, "-m", "motionlab", "count", str(video), "--json", "--quiet"],
                              capture_output=True, text=True, check=True)
     expected = json.loads(command.stdout)["count"]
-    run_on_page(browser, server[0], "count", video)
+    run_on_page(browser, server[0], "count", video, saliency="yes")
     assert not browser.find_element(By.ID, "error").is_displayed(), browser.find_element(By.ID, "error").text
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(  # the occlusion map, drawn by jumps.explain
+        "const image = document.getElementById('saliency-image'); return image.complete && image.naturalWidth > 0"))
     shown = browser.find_element(By.ID, "count")
     assert shown.get_attribute("data-count") == str(expected) and shown.text == f"{expected} jumps"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#result-body svg .tick")) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class Task:
     run: Callable[[Path, dict, Any, Path], TaskOutput]
     load: Callable[[dict], Any] | None = None
     model_option: str | None = None  # the option that picks the model, part of the worker's model cache key
+    check: Callable[[dict], None] | None = None  # raises ValueError in one line for options that do not go together
 
     def unavailable(self) -> str | None:
         """Return why the task cannot run here (its module is missing, no model has weights), or None if it can."""
@@ -96,7 +98,10 @@ class Task:
         if unknown:
             takes = ", ".join(options) or "no options"
             raise ValueError(f"task {self.name} has no option {unknown[0][:40]!r} (it takes: {takes})")
-        return {name: option.parse(fields.get(name)) for name, option in options.items()}
+        values = {name: option.parse(fields.get(name)) for name, option in options.items()}
+        if self.check is not None:
+            self.check(values)
+        return values
 
     def model_key(self, options: dict) -> tuple:
         """Return the key a worker caches this task's model under."""
@@ -117,36 +122,82 @@ def write_json(path: Path, value) -> Path:
     return path
 
 
-def _speed_options() -> tuple[Option, ...]:
-    from ..speed.predict import SMOOTHING_PAIRS as default
+SALIENCY = Option("saliency", "what the model looked at", "choice", "no", ("no", "yes"),
+                  help="an occlusion map of one moment of the video (adds seconds)")
+_DRAWING = threading.Lock()  # pyplot keeps global state: worker threads draw one saliency figure at a time
 
-    return (Option("smoothing", "smoothing (frames)", "int", default, minimum=1, maximum=301,
-                   help=f"moving-average window over frame pairs; {default} was tuned on held-out drives"),)
+
+def _camera_names() -> tuple[str, ...]:
+    """Return the names of the shipped camera files (models/cameras/NAME.json), the only cameras the web takes."""
+    from ..speed.camera import CAMERAS_DIR
+
+    return tuple(sorted(path.stem for path in CAMERAS_DIR.glob("*.json")))
+
+
+def _speed_options() -> tuple[Option, ...]:
+    from ..speed.predict import METHODS, SMOOTHING_PAIRS
+
+    return (Option("method", "method", "choice", METHODS[0], METHODS,
+                   help="model: the trained speed model; geometry: the road's flow fitted with the camera (no model)"),
+            Option("camera", "camera (geometry)", "choice", None, _camera_names(),
+                   help="shipped camera file for the geometry method (empty: the synthetic renders' camera)"),
+            Option("smoothing", "smoothing (frames)", "int", None, minimum=1, maximum=301,
+                   help=f"moving-average window (empty: {SMOOTHING_PAIRS} pairs for the model, tuned on held-out "
+                        f"drives; the geometry method's own)"),
+            SALIENCY)
+
+
+def _check_speed(options: dict) -> None:
+    if options["method"] != "geometry" and options["camera"] is not None:
+        raise ValueError("option camera is for method geometry; a speed model carries its own camera")
+    if options["method"] == "geometry" and options["saliency"] == "yes":
+        raise ValueError("option saliency needs method model: the geometry fit has no model to look inside")
 
 
 def _run_speed(video: Path, options: dict, model, folder: Path) -> TaskOutput:
-    from ..speed.predict import predict_video_speeds
-    from ..video import probe_video, save_labels
+    from ..speed.predict import SMOOTHING_PAIRS, predict_video_speeds, write_speeds_geometry
+    from ..video import load_labels, probe_video, save_labels
 
-    speeds = predict_video_speeds(video, model, smoothing=options["smoothing"], progress=False)
-    speeds_file = folder / "speeds.txt"
-    save_labels(speeds_file, speeds)  # the command's own writer: comma.ai's test.txt format
+    speeds_file = folder / "speeds.txt"  # comma.ai's test.txt format, written by the command's own writers
+    if options["method"] == "geometry":
+        from ..speed.camera import CAMERAS_DIR, DEFAULT_CAMERA_PATH
+
+        camera = CAMERAS_DIR / f"{options['camera']}.json" if options["camera"] else DEFAULT_CAMERA_PATH
+        write_speeds_geometry(video, speeds_file, camera, smoothing=options["smoothing"], progress=False)
+        speeds = load_labels(speeds_file)
+    else:
+        smoothing = SMOOTHING_PAIRS if options["smoothing"] is None else options["smoothing"]
+        speeds = predict_video_speeds(video, model, smoothing=smoothing, progress=False)
+        save_labels(speeds_file, speeds)
+    saliency = None
+    if options["saliency"] == "yes":
+        from ..speed.explain import speed_saliency_image
+
+        with _DRAWING:
+            saliency = speed_saliency_image(video, model, folder / "saliency.png")
     result = {"speeds_mps": [round(float(speed), 4) for speed in speeds], "fps": round(probe_video(video).fps, 3),
               "frames": len(speeds)}
-    return TaskOutput(result, {"speeds.txt": speeds_file})
+    return TaskOutput(result, {"speeds.txt": speeds_file}, saliency)
 
 
 def _load_speed(options: dict):
     from ..speed.predict import load_speed_model
 
-    return load_speed_model()
+    return load_speed_model() if options["method"] == "model" else None
 
 
 def _run_count(video: Path, options: dict, model, folder: Path) -> TaskOutput:
     from ..jumps.counting import count_video
 
-    result = count_video(video, model, progress=False).as_json()
-    return TaskOutput(result, {"frames.json": write_json(folder / "frames.json", result)})
+    counted = count_video(video, model, progress=False)
+    result = counted.as_json()
+    saliency = None
+    if options["saliency"] == "yes":
+        from ..jumps.explain import count_saliency_image
+
+        with _DRAWING:
+            saliency = count_saliency_image(video, model, counted.frames, folder / "saliency.png")
+    return TaskOutput(result, {"frames.json": write_json(folder / "frames.json", result)}, saliency)
 
 
 def _load_counter(options: dict):
@@ -207,8 +258,9 @@ def _run_next(video: Path, options: dict, model, folder: Path) -> TaskOutput:
 
 
 TASKS = {task.name: task for task in (
-    Task("speed", "dashcam speed", "motionlab.speed.predict", _speed_options, _run_speed, _load_speed),
-    Task("count", "jump count", "motionlab.jumps.counting", lambda: (), _run_count, _load_counter),
+    Task("speed", "dashcam speed", "motionlab.speed.predict", _speed_options, _run_speed, _load_speed, "method",
+         _check_speed),
+    Task("count", "jump count", "motionlab.jumps.counting", lambda: (SALIENCY,), _run_count, _load_counter),
     Task("classify", "action class", "motionlab.actions.predict",
          _model_choice("motionlab.actions.predict", "resolve_model"), _run_classify, _load_action_model, "model"),
     Task("predict-next", "next-frame prediction", "motionlab.nextframe.predict", _next_options, _run_next,

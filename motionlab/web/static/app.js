@@ -16,6 +16,7 @@ function optionInput(option) {
   let input;
   if (option.kind === "choice") {
     input = document.createElement("select");
+    if (option.default === null) input.appendChild(new Option("(default)", "", true, true));
     for (const choice of option.choices) input.appendChild(new Option(choice, choice, false, choice === option.default));
   } else {
     input = document.createElement("input");
