@@ -155,17 +155,20 @@ def main(argv: list[str] | None = None) -> None:
     """Score every shipped model on its held-out data and write models/nextframe_results.json."""
     import argparse
     import json
+    from pathlib import Path
 
     from ..cache import MODELS_DIR, atomic_output
 
     parser = argparse.ArgumentParser(description="score the next-frame models on held-out data")
     parser.add_argument("--sequences", type=int, default=MNIST_TEST_SEQUENCES, help="Moving MNIST test sequences")
     parser.add_argument("--windows", type=int, default=VIDEO_TEST_WINDOW_LIMIT, help="real-video test windows")
+    parser.add_argument("--parts", nargs="+", default=["moving_mnist", *VIDEO_MODELS],
+                        choices=["moving_mnist", *VIDEO_MODELS], help="which tables (others kept from --out)")
     parser.add_argument("--out", default=str(MODELS_DIR / "nextframe_results.json"))
     args = parser.parse_args(argv)
-    report = {}
-    for name, results in [("moving_mnist", mnist_results(args.sequences)),
-                          *[(variant, video_results(variant, args.windows)) for variant in VIDEO_MODELS]]:
+    report = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    for name in args.parts:
+        results = mnist_results(args.sequences) if name == "moving_mnist" else video_results(name, args.windows)
         print(f"\n{results['data']}\n{results['table'].round(3).to_string()}")
         report[name] = {"data": results["data"], "table": results["table"].reset_index().to_dict("records"),
                         "per_step": {key: {metric: value[f"{metric}_per_step"] for metric in ("mse", "ssim")}

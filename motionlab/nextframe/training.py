@@ -205,8 +205,10 @@ def train_recipe(name: str, minutes: float | None = None, out_dir: str | os.Path
     history = model.fit(train, validation_data=validation, epochs=2 if fast else epochs, callbacks=callbacks,
                         verbose=2)
     seconds = time.monotonic() - started
+    shipped = keras.models.clone_model(model)  # the same layers and weights without the optimizer's state
+    shipped.set_weights(model.get_weights())
     with atomic_output(weights) as partial:
-        model.save(partial)
+        shipped.save(partial)
     checkpoint.unlink(missing_ok=True)
     with atomic_output(weights.with_suffix(".csv")) as partial:
         os.replace(log_path, partial)
