@@ -106,6 +106,7 @@ def test_geometry_reads_a_ramp_from_10_to_25_mps_on_the_default_camera(folder):
     assert np.mean(np.abs(found - true)) <= TOLERANCE_MPS
 
 
+@pytest.mark.slow
 def test_frame_rate_changes_nothing(folder):
     found = {}
     for fps in (10.0, 30.0):
@@ -173,6 +174,7 @@ def test_block_split_never_puts_neighbouring_frames_on_both_sides():
         block_split(50, 20.0)
 
 
+@pytest.mark.slow
 def test_train_speed_trains_reports_and_speed_uses_the_model(tmp_path):
     video, true = render(tmp_path, "own", wave, 19.0, 10.0, seed=12)
     labels = tmp_path / "own.txt"
