@@ -50,7 +50,7 @@ MODEL_FPS = 30.0  # frames/s: the counter trained on 24-30 frames/s; faster vide
 
 
 def window_probabilities(model: keras.Model, inputs: np.ndarray, stride: int = INFERENCE_STRIDE,
-                         batch_size: int = INFERENCE_BATCH) -> np.ndarray:
+                         batch_size: int = INFERENCE_BATCH, progress: bool = False) -> np.ndarray:
     """Return the per-frame jump probability of a clip's inputs (N, S, S, C), averaged over overlapping windows,
     (N,) float32 in [0, 1]."""
     window = model.input_shape[1]
@@ -63,7 +63,8 @@ def window_probabilities(model: keras.Model, inputs: np.ndarray, stride: int = I
     weight = np.hanning(window + 2)[1:-1].astype(np.float32)  # trust a window's centre more than its edges
     total = np.zeros(n, np.float32)
     weights = np.zeros(n, np.float32)
-    for first in range(0, len(starts), batch_size):
+    batches = range(0, len(starts), batch_size)
+    for first in progress_bar(batches, desc="counting", unit="batch", enabled=progress):
         chunk = starts[first:first + batch_size]
         batch = np.stack([inputs[s:s + window] for s in chunk]).astype(np.float32)
         predictions = np.asarray(model(batch, training=False))
@@ -331,7 +332,7 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
                          f"{window * frame_step} frames ({window * frame_step / fps:.2f} s)")
     box = motion_box(analysed)
     crops = crop_frames(analysed, box, model.input_shape[2])
-    probabilities = window_probabilities(model, counter_inputs(crops))
+    probabilities = window_probabilities(model, counter_inputs(crops), progress=progress)
     jumps = np.asarray(COUNT_RULE(probabilities, fps / frame_step), np.int64)
     jumps = jumps[moving_frames(crops, fps / frame_step)[jumps]] * frame_step
     return CountResult(jumps, fps, len(small), probabilities, frame_step)
