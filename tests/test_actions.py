@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from motionlab.__main__ import main
 from motionlab.actions import predict
 from motionlab.actions.baselines import clip_descriptor, majority, motion_history, nearest_neighbour
 from motionlab.actions.data import (SYNTH_CLASSES, WEIZMANN_CLASSES, WEIZMANN_DIR, actor_of, person_of,
@@ -36,9 +37,16 @@ def random_weizmann_model(tmp_path_factory):
 
 
 def run_classify(*arguments):
-    """Run `python -m motionlab classify ...` and return the finished process."""
+    """Run `python -m motionlab classify ...` in a new process and return the finished process."""
     return subprocess.run([sys.executable, "-m", "motionlab", "classify", *map(str, arguments)],
                           capture_output=True, text=True, timeout=300)
+
+
+def classify_here(capsys, *arguments):
+    """Run the classify command in this process; return (exit status, stdout, stderr)."""
+    status = main(["classify", *map(str, arguments)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
 
 
 def test_group_names_come_from_the_file_names():
@@ -126,24 +134,25 @@ def test_classify_video_returns_one_probability_per_class(synthetic_data, random
     assert predict.load_action_model(str(random_weizmann_model)) is predict.load_action_model(random_weizmann_model)
 
 
-def test_a_video_shorter_than_a_window_is_classified_with_a_warning(tmp_path, random_weizmann_model):
+def test_a_video_shorter_than_a_window_is_classified_with_a_warning(tmp_path, random_weizmann_model, capsys):
     short = tmp_path / "short.avi"
     write_video(short, render_action("wave", 0, 0, 5), 25.0, codec="FFV1")
-    result = run_classify(short, "--model", random_weizmann_model, "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["label"] in WEIZMANN_CLASSES and "fewer than" in result.stderr
+    with pytest.warns(UserWarning, match="fewer than"):
+        status, out, err = classify_here(capsys, short, "--model", random_weizmann_model, "--json")
+    assert status == 0, err
+    assert json.loads(out)["label"] in WEIZMANN_CLASSES
 
 
-def test_a_folder_gives_one_result_per_video_as_json_and_as_a_table(synthetic_data, random_weizmann_model):
+def test_a_folder_gives_one_result_per_video_as_json_and_as_a_table(synthetic_data, random_weizmann_model, capsys):
     result = run_classify(synthetic_data.root, "--model", random_weizmann_model, "--json", "--quiet")
     assert result.returncode == 0, result.stderr
     listed = json.loads(result.stdout)
     assert len(listed) == 12 and all(set(r) == {"video", "label", "probabilities"} for r in listed)
-    table = run_classify(synthetic_data.root / "wave", "--model", random_weizmann_model, "--quiet")
-    assert table.returncode == 0 and len(table.stdout.strip().splitlines()) == 3
+    status, out, _ = classify_here(capsys, synthetic_data.root / "wave", "--model", random_weizmann_model, "--quiet")
+    assert status == 0 and len(out.strip().splitlines()) == 3
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path, random_weizmann_model):
+def test_bad_input_exits_2_with_one_line(tmp_path, random_weizmann_model, capsys):
     not_video = tmp_path / "notes.avi"
     not_video.write_text("hello")
     wrong_shape = tmp_path / "wrong.keras"
@@ -158,10 +167,11 @@ def test_bad_input_exits_2_with_one_line(tmp_path, random_weizmann_model):
     for arguments, message in cases:
         if arguments[0] == random_weizmann_model:
             arguments = (tmp_path / "short.avi", *arguments[1:])
-        result = run_classify(*arguments)
-        assert result.returncode == 2, (arguments, result.stderr)
-        lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr, result.stderr
+        status, _, err = classify_here(capsys, *arguments)
+        lines = err.strip().splitlines()
+        assert status == 2 and len(lines) == 1 and message in lines[0], (arguments, err)
+    result = run_classify(tmp_path / "missing.avi")  # and as a process: exit status 2, one line, no traceback
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0 and "no such file" in result.stderr
 
 
 @pytest.mark.skipif(not predict.SHIPPED["weizmann"].path.exists() or not WEIZMANN_DIR.is_dir(),
