@@ -151,7 +151,7 @@ def predict_next_video(path: str | os.PathLike, model: str = "video", context: i
         raise VideoError(f"{path}: {len(frames)} frames, fewer than --context {context} + --steps {steps}")
     windows = np.lib.stride_tricks.sliding_window_view(frames, context + steps, axis=0)
     windows = np.moveaxis(windows, -1, 1)
-    from .evaluate import copy_last
+    from .baselines import copy_last
     from .metrics import mse_per_frame, ssim_per_frame
 
     scores = {"mse": [], "mse_copy_last": [], "ssim": [], "ssim_copy_last": []}
