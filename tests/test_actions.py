@@ -12,8 +12,7 @@ import pytest
 from motionlab.__main__ import main
 from motionlab.actions import predict
 from motionlab.actions.baselines import clip_descriptor, majority, motion_history, nearest_neighbour
-from motionlab.actions.data import (SYNTH_CLASSES, WEIZMANN_CLASSES, WEIZMANN_DIR, actor_of, person_of,
-                                    render_action, synthetic)
+from motionlab.actions.data import SYNTH_CLASSES, WEIZMANN_CLASSES, WEIZMANN_DIR, actor_of, person_of, render_action, synthetic
 from motionlab.actions.evaluate import clip_probabilities, evaluate_method, parse_method, summarise
 from motionlab.actions.models import ARCHITECTURES, build_model
 from motionlab.clips import ClipDataset

@@ -92,11 +92,11 @@ def test_shipped_model_reads_a_constant_speed(render_drive, tmp_path, speed):
 def test_missing_and_corrupt_model_files_are_named(render_drive, tmp_path):
     video, _ = render_drive(np.full(5, 3.0), seed=1, name="short")
     result = run_cli(video, "--out", tmp_path / "o.txt", "--model", tmp_path / "absent.keras")
-    assert result.returncode == 2 and "absent.keras: no such model file" in result.stderr
+    assert result.returncode == 2 and "absent.keras: no such speed model file" in result.stderr
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"PK\x03\x04 this is not a keras archive")
     result = run_cli(video, "--out", tmp_path / "o.txt", "--model", broken)
-    assert result.returncode == 2 and "broken.keras: not a readable Keras model" in result.stderr
+    assert result.returncode == 2 and "broken.keras: not a Keras .keras model file" in result.stderr
 
 
 def test_missing_video_is_named(tmp_path):
