@@ -3,6 +3,8 @@ inputs each filter prefers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -25,6 +27,17 @@ def plot_saliency(image_gray: np.ndarray, maps: dict[str, np.ndarray], title: st
     figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def saliency_image(image_gray: np.ndarray, saliency: np.ndarray, title: str, unit: str, out_png) -> Path:
+    """Write the image with its occlusion map laid over it (plot_saliency) to out_png atomically; return the path."""
+    from ..cache import atomic_output
+
+    figure = plot_saliency(image_gray, {"occlusion": saliency}, title, units={"occlusion": unit})
+    with atomic_output(out_png) as partial:
+        figure.savefig(partial, dpi=80, bbox_inches="tight", format="png")
+    plt.close(figure)
+    return Path(out_png)
 
 
 def plot_input_changes(tables: dict[str, dict[str, float]], labels: dict[str, str]):

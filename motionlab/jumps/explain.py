@@ -77,10 +77,8 @@ def count_saliency_image(video: str | os.PathLike, model, jump_frames: np.ndarra
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    from ..cache import atomic_output
-    from ..explain.plots import plot_saliency
+    from ..explain.plots import saliency_image
     from .counting import MODEL_FPS
 
     small, fps = decoded if decoded is not None else read_small_gray(video, progress=False)
@@ -92,10 +90,5 @@ def count_saliency_image(video: str | os.PathLike, model, jump_frames: np.ndarra
     start = int(np.clip(centre - window // 2, 0, len(crops) - window))
     model_input = counter_inputs(crops)[start:start + window].astype(np.float32)
     occlusion = occlusion_sensitivity(model, model_input, OCCLUSION_PATCH_PX)
-    figure = plot_saliency(crops[start + window // 2], {"occlusion": occlusion},
-                           f"what the counter looked at, frames {start * frame_step}-{(start + window - 1) * frame_step}",
-                           units={"occlusion": "jumps"})
-    with atomic_output(out_png) as partial:
-        figure.savefig(partial, dpi=80, bbox_inches="tight", format="png")
-    plt.close(figure)
-    return Path(out_png)
+    title = f"what the counter looked at, frames {start * frame_step}-{(start + window - 1) * frame_step}"
+    return saliency_image(crops[start + window // 2], occlusion, title, "jumps", out_png)

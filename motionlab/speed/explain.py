@@ -68,10 +68,8 @@ def speed_saliency_image(video: str | os.PathLike, model, out_png: str | os.Path
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    from ..cache import atomic_output
-    from ..explain.plots import plot_saliency
+    from ..explain.plots import saliency_image
     from ..flow.encodings import RAW_SCALE
     from ..flow.params import farneback, prepare
     from ..video import iter_frames
@@ -84,10 +82,5 @@ def speed_saliency_image(video: str | os.PathLike, model, out_png: str | os.Path
     fields = [farneback(a, b, params) / np.float32(RAW_SCALE) for a, b in zip(gray[:-1], gray[1:])]
     model_input = np.concatenate(fields, axis=-1)
     occlusion = occlusion_sensitivity(model, model_input, OCCLUSION_PATCH_PX)
-    figure = plot_saliency(gray[len(gray) // 2], {"occlusion": occlusion},
-                           f"what the speed model looked at, frames {middle}-{middle + context}",
-                           units={"occlusion": "m/s"})
-    with atomic_output(out_png) as partial:
-        figure.savefig(partial, dpi=80, bbox_inches="tight", format="png")
-    plt.close(figure)
-    return Path(out_png)
+    title = f"what the speed model looked at, frames {middle}-{middle + context}"
+    return saliency_image(gray[len(gray) // 2], occlusion, title, "m/s", out_png)
