@@ -5,6 +5,7 @@ devices are written through; concurrent builders of one output or cache entry bo
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -152,3 +153,27 @@ def test_two_frame_cache_builds_of_one_video_both_succeed(inputs, tmp_path):
     assert [run.returncode for run in runs] == [0, 0], errors
     cached = list((tmp_path / "data" / "cache" / "frames").glob("*.npy"))
     assert len(cached) == 1 and np.load(cached[0]).shape[0] == 12
+
+
+def test_ctrl_c_prints_one_line_exits_130_and_the_build_resumes(tmp_path):
+    video = tmp_path / "long.mp4"
+    write_video(video, noise_frames(1200, 240, 320), fps=20)
+    env = {**os.environ, "MOTIONLAB_DATA": str(tmp_path / "data")}
+    command = [sys.executable, "-m", "motionlab", "flow", str(video), "--out", str(tmp_path / "f.npy"), "--quiet",
+               "--workers", "0"]
+    run = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    hidden = []
+    for _ in range(600):  # wait (up to 60 s) until the build file holds a complete chunk
+        hidden = [p for p in tmp_path.glob("..f-*.npy.building") if p.stat().st_size > 1_000_000]  # one chunk: 50 fields of 58 KB
+        if hidden or run.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert hidden, "the build started"
+    run.send_signal(subprocess.signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1 and "interrupted" in stderr
+    assert not (tmp_path / "f.npy").exists() and hidden[0].exists(), "nothing final, the partial build kept"
+    result = run_cli("flow", video, "--out", tmp_path / "f.npy", "--quiet", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0 and np.load(tmp_path / "f.npy").shape == (1199, 66, 220, 2)
+    assert not hidden[0].exists()
