@@ -74,10 +74,6 @@ def count_saliency_image(video: str | os.PathLike, model, jump_frames: np.ndarra
     """Draw what the counter looked at around the video's middle counted jump (occlusion over the motion crop, laid
     over the crop) into out_png and return it; with no jump, the middle of the video is shown. `decoded` =
     read_small_gray(video) if the caller has it already."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-
     from ..explain.plots import saliency_image
     from .counting import MODEL_FPS
 

@@ -65,10 +65,6 @@ def speed_saliency_image(video: str | os.PathLike, model, out_png: str | os.Path
                          params: FlowParams = FlowParams()) -> Path:
     """Draw which parts of the road moved the model's estimate at the video's middle frame pair (occlusion, m/s,
     over the cropped frame) into out_png and return it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-
     from ..explain.plots import saliency_image
     from ..flow.encodings import RAW_SCALE
     from ..flow.params import farneback, prepare

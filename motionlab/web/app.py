@@ -40,6 +40,9 @@ def error_response(status: int, message: str) -> JSONResponse:
 
 def create_app(settings: ServerSettings = ServerSettings()) -> FastAPI:
     """Return the FastAPI app with its own job pool (closed when the app shuts down)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # a server has no screen: its saliency figures are drawn straight to PNG files
     pool = JobPool(settings.uploads_dir, settings.workers, settings.queue_limit, settings.keep_seconds)
     app = FastAPI(title="motionlab", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.pool = pool
