@@ -193,7 +193,12 @@ def _build_locked(path: Path, produce) -> None:
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
-        if not rows:
+        # Count what reached the file, not `rows`: an interrupt can land after a chunk is written but before it is counted.
+        try:
+            complete_rows = rows_built(building)[0]
+        except ValueError:  # interrupted while writing the header
+            complete_rows = 0
+        if not complete_rows:
             building.unlink(missing_ok=True)  # nothing to resume from
         raise
     os.replace(building, path)

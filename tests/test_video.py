@@ -1,5 +1,7 @@
 """Video I/O: round trips keep frames, and every bad input raises a clear error naming the file."""
 
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -138,3 +140,25 @@ def test_frame_cache_resumes_after_interrupt_and_matches(tmp_path, monkeypatch):
     assert calls[-1] == 4, "the second run starts after the complete chunk"
     assert resumed.shape == (10, 16, 32, 3)
     assert np.array_equal(resumed, read_frames(path, crop_rows=(13, 37), size=(16, 32)))
+
+
+def test_an_interrupt_while_the_first_chunk_is_synced_keeps_that_chunk(tmp_path, monkeypatch):
+    """Ctrl-C can land after a chunk reached the file but before it was counted (CI hit this): the chunk stays."""
+    import motionlab.cache as cache
+
+    monkeypatch.setattr(cache, "CACHE_DIR", tmp_path / "cache")
+    target = tmp_path / "rows.npy"
+    real_fsync = os.fsync
+
+    def interrupted_fsync(descriptor):
+        real_fsync(descriptor)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache.os, "fsync", interrupted_fsync)
+    with pytest.raises(KeyboardInterrupt):
+        cache.build_in_chunks(target, lambda start: (np.full((3, 2), row, np.float32) for row in range(start, 9, 3)))
+    building = target.with_name(f".{target.name}.building")
+    assert cache.rows_built(building)[0] == 3, "the written chunk is kept to resume from"
+    monkeypatch.setattr(cache.os, "fsync", real_fsync)
+    resumed = cache.build_in_chunks(target, lambda start: (np.full((3, 2), row, np.float32) for row in range(start, 9, 3)))
+    assert resumed.shape == (9, 2) and resumed[:, 0].tolist() == [0] * 3 + [3] * 3 + [6] * 3
