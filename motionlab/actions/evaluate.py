@@ -90,8 +90,11 @@ def evaluate_method(data: ActionData, method: str, epochs: int, results_dir: Pat
     validation group, best epoch, validation and test accuracy, and every test clip's probabilities."""
     paths, labels, names = data.videos()
     out = Path(results_dir) / data.name / f"{method}.json"
-    results = json.loads(out.read_text()) if out.exists() else {"method": method, "data": data.name,
+    results = json.loads(out.read_text()) if out.exists() else {"method": method, "data": data.name, "epochs": epochs,
                                                                  "classes": names, "folds": {}}
+    if results.get("epochs", epochs) != epochs:
+        raise SystemExit(f"{out}: holds folds trained for at most {results['epochs']} epochs, not {epochs}; "
+                         "move it away to start again")
     folds = group_folds(paths, data.split_by)
     groups = [group for group, _, _ in folds]
     for number, (group, train_idx, test_idx) in enumerate(folds[:max_folds]):

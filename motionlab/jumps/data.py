@@ -244,6 +244,15 @@ def counter_inputs(frames: np.ndarray) -> np.ndarray:
     return np.stack([standard, difference], axis=-1).astype(np.float16)
 
 
+def real_clips_or_synthetic(root: str | os.PathLike = JUMPROPE_DIR, count: int = 3) -> tuple[list[Clip], bool]:
+    """Return (clips, real): the labelled real clips under root or, when that folder is absent (a fresh clone without
+    ../shared), the first `count` front-view synthetic clips, rendered if missing, with one line saying so."""
+    if (Path(root) / VIDEO_DIR).is_dir():
+        return list_clips(root), True
+    print(f"{Path(root) / VIDEO_DIR}: absent, so these are SYNTHETIC clips (set MOTIONLAB_JUMPROPE for the real ones)")
+    return synthetic_clips(count, side=0, oblique=0), False
+
+
 def synthetic_clips(count: int = SYNTH_CLIPS, side: int = SIDE_SYNTH_CLIPS,
                     oblique: int = OBLIQUE_SYNTH_CLIPS) -> list[Clip]:
     """Return the synthetic training clips, rendering any that are missing: `count` front views, then `side`
