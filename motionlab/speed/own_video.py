@@ -10,13 +10,14 @@ so `speed --model` reads any video's frame rate the same way.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..cache import check_output_path
+from ..cache import CACHE_DIR, check_output_path
 from ..video import load_video_labels, probe_video, require_frames
 
 N_BLOCKS = 10  # contiguous blocks the timeline is cut into
@@ -25,6 +26,7 @@ TEST_BLOCKS = (4, 9)  # blocks for the closing report (another fifth)
 GAP_S = 0.5  # pairs dropped on each side of a border between roles, s (more than the 3-field context)
 MIN_PAIRS_PER_BLOCK = 8  # a video shorter than N_BLOCKS blocks of this many pairs (plus gaps) is refused
 CONTEXT_FIELDS = 3  # flow fields per model input (the shipped model's recipe)
+BACKUP_DIR = CACHE_DIR / "train_speed"  # an interrupted training's epochs, one folder per run's arguments
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,15 @@ def check_training_inputs(video_path, labels_path, out_path, epochs: int, steps:
     return speeds, fps
 
 
+def backup_dir(video_path, labels_path, out_path, epochs: int, steps: int | None) -> Path:
+    """Return the folder where a training run with these arguments keeps its epochs until it ends (so running the
+    same command again after an interrupt resumes it, and any other command starts afresh)."""
+    labels = Path(labels_path).stat()
+    key = "|".join(map(str, (Path(video_path).resolve(), Path(video_path).stat().st_size, Path(labels_path).resolve(),
+                             labels.st_size, labels.st_mtime_ns, Path(out_path).resolve(), epochs, steps)))
+    return BACKUP_DIR / hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
 def _segments(arrays, ranges, name: str) -> list:
     """Return one DriveArrays per contiguous pair range of a drive."""
     from .data import DriveArrays
@@ -118,7 +129,8 @@ def train_on_video(video_path: str | os.PathLike, labels_path: str | os.PathLike
     train = _segments(taught, split.train, drive.name)
     validation = _segments(taught, split.validation, drive.name)
     model, history = train_speed_model(train, validation, out_path, context=CONTEXT_FIELDS, epochs=epochs,
-                                       steps_per_epoch=steps, verbose=verbose)
+                                       steps_per_epoch=steps, verbose=verbose,
+                                       backup_dir=backup_dir(video_path, labels_path, out_path, epochs, steps))
     test = _segments(arrays, split.test, drive.name)
     true = np.concatenate([segment.speeds for segment in test])
     train_speeds = np.concatenate([arrays.speeds[a:b] for a, b in split.train])

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from ..cache import atomic_output
+from ..resumable import resumable_callbacks
 from .data import RAW_INPUT, SEED_INPUT, DriveArrays, SpeedBatches
 from .models import flow_speed_model, seed_speed_model
 
@@ -25,11 +26,13 @@ def build_model(kind: str, context: int = 3, road_crop: bool = False) -> keras.M
 def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], out_path: str | os.PathLike,
                       kind: str = RAW_INPUT, context: int = 3, flip: bool = False, road_crop: bool = False,
                       balance: bool = False, epochs: int = 30, steps_per_epoch: int | None = None, seed: int = 0,
-                      verbose: int = 2):
+                      verbose: int = 2, backup_dir: str | os.PathLike | None = None):
     """Train a speed model on whole training drives, keep the weights with the best validation MSE; return (model, history).
 
     The model is saved to out_path (.keras) whenever the validation loss improves; training stops early when it
     has not improved for PATIENCE_EPOCHS, and the learning rate halves after LR_PATIENCE_EPOCHS without progress.
+    With backup_dir, an interrupted run started again with the same arguments resumes after its last finished epoch
+    (motionlab.resumable); the directory is removed when training ends.
     """
     if kind == SEED_INPUT:
         context, flip = 1, False  # the seed reads one field, never mirrored
@@ -41,12 +44,13 @@ def train_speed_model(train: list[DriveArrays], validation: list[DriveArrays], o
                                  seed=seed, balance=balance)
     validation_batches = SpeedBatches(validation, kind, context, 128)
     with atomic_output(out_path) as partial:
-        callbacks = [
-            keras.callbacks.ModelCheckpoint(partial, monitor="val_loss", save_best_only=True),
-            keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE_EPOCHS, restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=LR_PATIENCE_EPOCHS,
-                                              min_lr=1e-6),
-        ]
+        checkpoint = keras.callbacks.ModelCheckpoint(partial, monitor="val_loss", save_best_only=True)
+        early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE_EPOCHS,
+                                                       restore_best_weights=True)
+        plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=LR_PATIENCE_EPOCHS,
+                                                    min_lr=1e-6)
+        callbacks = ([checkpoint, early_stopping, plateau] if backup_dir is None else
+                     resumable_callbacks(backup_dir, early_stopping, checkpoint, plateau))
         history = model.fit(train_batches, validation_data=validation_batches, epochs=epochs, callbacks=callbacks,
                             verbose=verbose)
         model.save(partial)  # the restored best weights
