@@ -202,3 +202,32 @@ def test_rule_names_derive_from_their_fields_and_match_the_stored_results():
     probabilities = np.zeros(60)
     probabilities[10:50:8] = 0.9
     assert np.array_equal(ThresholdRule()(probabilities, 30.0), np.arange(10, 50, 8))
+
+
+def test_no_jump_videos_train_as_all_zero_windows_over_the_whole_video(synthetic_clip, tmp_path):
+    from motionlab.jumps.data import Clip
+    from motionlab.jumps.training import NEGATIVE_STRIDE, CounterWindows
+
+    video, labels = synthetic_clip
+    np.save(tmp_path / "labels.npy", labels)
+    still = tmp_path / "still.mp4"
+    write_video(still, (np.full((120, 160, 3), 90, np.uint8) for _ in range(100)), 25)
+    windows = CounterWindows([Clip("jumps", video, tmp_path / "labels.npy")], negatives=[still], augment=False)
+    from_still = windows.index[windows.index[:, 0] == 1, 1]
+    assert from_still.tolist() == list(range(0, 100 - windows.window + 1, NEGATIVE_STRIDE)), "the whole video, spaced"
+    assert not windows.targets[1].any() and windows.targets[0].max() == 1.0
+    batch_x, batch_y = windows[0]
+    assert batch_x.shape[1:] == (windows.window, 64, 64, 2) and batch_y.shape[1] == windows.window
+
+
+def test_the_quva_split_keeps_each_activity_on_one_side_and_is_fixed():
+    from pathlib import Path
+
+    from motionlab.jumps.negatives import quva_activity, quva_held_out
+
+    names = ["028_bar_lift", "029_bar_lift", "052_stirring", "053_stirring", "004_table_tennis", "020_fitness"]
+    sides = {name: quva_held_out(Path(f"{name}.mp4")) for name in names}
+    for name in names:
+        same_activity = [other for other in names if quva_activity(Path(other)) == quva_activity(Path(name))]
+        assert {sides[other] for other in same_activity} == {sides[name]}
+    assert sides["028_bar_lift"] and sides["052_stirring"] and not sides["004_table_tennis"], "the split stated in advance"

@@ -25,6 +25,7 @@ from .data import (
     step_selection_clips,
     synthetic_clips,
 )
+from .negatives import training_negatives
 from .report import score_method
 from .results import RESULTS_PATH, load_results, save_fold
 
@@ -41,6 +42,8 @@ METHODS = {  # method -> (fold scheme, what it is)
     "counter_nooblique": ("loo", "ablation: improved counter trained without the three-quarter-view synthetic clips"
                                  " (and without zoom augmentation)"),
     "counter_nozoom": ("loo", "ablation: improved counter trained without the random zoom and shift of its windows"),
+    "counter_negatives": ("loo", "improved counter also trained on no-jump videos (the QUVA training half, static "
+                                 "noise) as all-zero targets"),
     "seed_gray": ("pairs", "seed model, grayscale 4x128x128, softmax > 0.5"),
     "seed_rgb": ("pairs", "seed model, RGB 4x128x128, softmax > 0.8"),
     "seed_flow": ("pairs", "seed model, Farneback flow 3x128x128x2, softmax > 0.8"),
@@ -70,14 +73,17 @@ def _fold_counter(method: str, train: list[Clip], held_out: list[Clip], epochs: 
 
     names = "+".join(sorted(clip.name for clip in held_out))
     zoom = method not in ("counter_nozoom", "counter_nooblique")
+    negatives = training_negatives() if method == "counter_negatives" else []
     recipe = (sorted(clip.name for clip in train), epochs, crop, models.COUNTER_WINDOW, models.COUNTER_SIZE,
               models.COUNTER_FILTERS, training.TARGET_SIGMA, training.POSITIVE_WEIGHT,
               (training.ZOOM_RANGE, training.SHIFT_RANGE) if zoom else None)
+    if negatives:  # (recipes without negatives keep their old keys and cached models)
+        recipe += ([video.stem for video in negatives], training.NEGATIVE_STRIDE)
     key = hashlib.sha1(repr(recipe).encode()).hexdigest()[:10]  # a changed recipe trains anew
     path = FOLD_CACHE / f"{method}-{names}-{key}.keras"
     if path.exists():
         return keras.models.load_model(path, compile=False)
-    model = training.train_jump_counter(train, epochs=epochs, crop=crop, zoom=zoom)
+    model = training.train_jump_counter(train, epochs=epochs, crop=crop, zoom=zoom, negatives=negatives)
     with atomic_output(path) as partial:
         model.save(partial)
     return model

@@ -4,7 +4,8 @@ Counts, with the `count` pipeline and the shipped counter, videos in which the r
 motion at all (black, uniform grey) and static noise (rendered here), the real clips of
 ../shared/data/jumprope_unlabelled where nobody jumps with a rope (jump14: swinging the rope and walking; jump2:
 jumping with no rope, mimed; jumping: five people jumping without ropes), and the 37 QUVA videos of other repeated
-motions (none of them jump rope). Writes models/jump_no_jumps_results.json and prints the table.
+motions (none of them jump rope), split into the half a counter may train on and the held-out half
+(motionlab.jumps.negatives). Writes models/jump_no_jumps_results.json and prints the table.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import numpy as np
 from ..cache import MODELS_DIR, SHARED_DATA_DIR, atomic_output
 from ..progress import progress_bar
 from ..video import write_video
+from .negatives import QUVA_DIR, quva_videos
 
 RESULTS_PATH = MODELS_DIR / "jump_no_jumps_results.json"  # what the README and notebook 04 report
 UNLABELLED_DIR = SHARED_DATA_DIR / "jumprope_unlabelled"  # real clips without labels (its README says what each is)
-QUVA_DIR = SHARED_DATA_DIR / "quva" / "videos"  # real repeated motion that is not jump rope
 NO_ROPE_CLIPS = {"jump14": "swinging the rope and walking", "jump2": "jumping with no rope (mimed)",
                  "jumping": "five people jumping without ropes"}  # from that folder's README
 STILL_SECONDS = 10  # length of each rendered no-motion video, s
@@ -52,17 +53,19 @@ def no_jump_videos(folder: Path) -> dict[str, tuple[str, Path]]:
         if path.exists():
             videos[name] = (what, path)
     if QUVA_DIR.is_dir():
-        videos.update({path.stem: ("QUVA, not jump rope", path) for path in sorted(QUVA_DIR.glob("*.mp4"))})
+        for held_out, kind in ((False, "QUVA training half"), (True, "QUVA held-out half")):
+            videos.update({path.stem: (kind, path) for path in quva_videos(held_out)})
     else:
         print(f"{QUVA_DIR}: not here; QUVA videos skipped")
     return videos
 
 
-def count_all(videos: dict[str, tuple[str, Path]]) -> dict[str, dict]:
-    """Return {name: {"kind", "count", "seconds"}} counted with the shipped counter and `count`'s pipeline."""
+def count_all(videos: dict[str, tuple[str, Path]], model_path: Path | None = None) -> dict[str, dict]:
+    """Return {name: {"kind", "count", "seconds"}} counted with `count`'s pipeline and the shipped counter (or the
+    counter in model_path)."""
     from .counting import count_video, load_counter
 
-    model = load_counter()
+    model = load_counter(model_path) if model_path else load_counter()
     results = {}
     for name, (kind, path) in progress_bar(videos.items(), desc="counting no-jump videos", unit="video"):
         result = count_video(path, model, progress=False)
@@ -85,9 +88,10 @@ def main() -> None:
     """Count every no-jump video, write the results file and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--label", default="shipped", help="name of this run in the results file")
+    parser.add_argument("--model", type=Path, help="a counter (.keras) to use instead of the shipped one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        results = count_all(no_jump_videos(Path(folder)))
+        results = count_all(no_jump_videos(Path(folder)), args.model)
     stored = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
     stored[args.label] = {"videos": results, "by_kind": summary(results)}
     with atomic_output(RESULTS_PATH) as partial:

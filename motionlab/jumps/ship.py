@@ -19,8 +19,9 @@ SHIPPED = {  # model -> weight file in models/
 }
 
 
-def train_shipped(name: str, epochs: int, out: Path | None = None) -> Path:
-    """Train one shipped model on all real clips + synthetic clips, save it (.keras) and return its path."""
+def train_shipped(name: str, epochs: int, out: Path | None = None, negatives: bool = False) -> Path:
+    """Train one shipped model on all real clips + synthetic clips, save it (.keras) and return its path;
+    negatives: the counter also learns all-zero targets on the no-jump training videos (motionlab.jumps.negatives)."""
     from .training import train_jump_counter, train_seed_model
 
     if name not in SHIPPED:
@@ -29,7 +30,9 @@ def train_shipped(name: str, epochs: int, out: Path | None = None) -> Path:
     real = list_clips(JUMPROPE_DIR)
     synthetic = synthetic_clips()
     if name == "counter":
-        model = train_jump_counter(real + synthetic, epochs=epochs)
+        from .negatives import training_negatives
+
+        model = train_jump_counter(real + synthetic, epochs=epochs, negatives=training_negatives() if negatives else ())
     else:
         model = train_seed_model(real + synthetic[:SEED_SYNTH_CLIPS], mode=name.split("_", 1)[1], epochs=epochs)
     with atomic_output(out) as partial:
@@ -44,10 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="counter", help=f"comma list of {list(SHIPPED)}")
     parser.add_argument("--counter-epochs", type=int, default=10, help="epochs of the improved counter")
     parser.add_argument("--seed-epochs", type=int, default=2, help="epochs of each seed model")
+    parser.add_argument("--negatives", action="store_true", help="the counter also trains on no-jump videos")
+    parser.add_argument("--out", type=Path, help="where to write the model (one model only; default: models/)")
     args = parser.parse_args(argv)
-    for name in [m.strip() for m in args.models.split(",") if m.strip()]:
+    names = [m.strip() for m in args.models.split(",") if m.strip()]
+    if args.out and len(names) != 1:
+        parser.error("--out takes one model")
+    for name in names:
         epochs = args.counter_epochs if name == "counter" else args.seed_epochs
-        print(f"wrote {train_shipped(name, epochs)}", flush=True)
+        print(f"wrote {train_shipped(name, epochs, args.out, args.negatives)}", flush=True)
     return 0
 
 

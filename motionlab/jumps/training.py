@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from pathlib import Path
 
 import cv2
 import keras
@@ -25,6 +27,8 @@ BRIGHTNESS_SIGMA = 0.1  # augmentation: standard deviation of an offset added to
 ZOOM_RANGE = (0.8, 1.25)  # augmentation: zoom factor of a training window (models/README_jumprope.md)
 SHIFT_RANGE = 0.1  # augmentation: shift of a training window, fraction of the crop, the same for all its frames
 SEED_MOMENTUM = 0.9  # the seed's SGD: Nesterov momentum (the seed's value)
+NEGATIVE_STRIDE = 16  # frames between training windows of a no-jump video (all-zero targets): half the jump clips'
+# density, so 22 QUVA videos add about a third as many windows as the jump clips; hand-set
 
 
 def soft_targets(labels: np.ndarray, n_frames: int, sigma: float = TARGET_SIGMA) -> np.ndarray:
@@ -50,15 +54,19 @@ class CounterWindows(keras.utils.PyDataset):
     def __init__(self, clips: list[Clip], batch_size: int = BATCH_SIZE, window: int = COUNTER_WINDOW,
                  stride: int = WINDOW_STRIDE,
                  size: int = COUNTER_SIZE, crop: bool = True, augment: bool = True, seed: int = 0,
-                 zoom: bool = True):
+                 zoom: bool = True, negatives: Sequence[Path] = ()):
+        """negatives: videos in which nobody jumps; their windows, every NEGATIVE_STRIDE frames over the whole video,
+        teach all-zero targets."""
         super().__init__()
         self.inputs, self.targets, self.index = [], [], []
-        for clip_number, clip in enumerate(progress_bar(clips, desc="counter inputs", unit="clip", leave=False)):
-            frames, _ = counter_frames(clip.video, size=size, crop=crop)
-            labels = load_jump_labels(clip.labels)
+        sources = [(clip.video, load_jump_labels(clip.labels), stride) for clip in clips]
+        sources += [(video, np.zeros(0, int), NEGATIVE_STRIDE) for video in negatives]
+        for number, (video, labels, every) in enumerate(progress_bar(sources, desc="counter inputs", unit="clip",
+                                                                      leave=False)):
+            frames, _ = counter_frames(video, size=size, crop=crop)
             self.inputs.append(counter_inputs(frames))
             self.targets.append(soft_targets(labels, len(frames)))
-            self.index += [(clip_number, start) for start in window_starts(labels, len(frames), window, stride)]
+            self.index += [(number, start) for start in window_starts(labels, len(frames), window, every)]
         if not self.index:
             raise ValueError("no training windows: clips are shorter than one window")
         self.index = np.asarray(self.index)
@@ -111,13 +119,13 @@ def weighted_crossentropy(targets, probabilities):
 
 def train_jump_counter(clips: list[Clip], epochs: int = 10, batch_size: int = BATCH_SIZE, crop: bool = True,
                        learning_rate: float = LEARNING_RATE, seed: int = 0, verbose: int = 2,
-                       zoom: bool = True) -> keras.Model:
+                       zoom: bool = True, negatives: Sequence[Path] = ()) -> keras.Model:
     """Return the improved counter trained on the clips' labelled spans (Adam, weighted per-frame cross-entropy);
-    zoom: random zoom and shift of each window (CounterWindows)."""
+    zoom: random zoom and shift of each window; negatives: no-jump videos taught as all zeros (CounterWindows)."""
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     keras.utils.set_random_seed(seed)
-    windows = CounterWindows(clips, batch_size=batch_size, crop=crop, seed=seed, zoom=zoom)
+    windows = CounterWindows(clips, batch_size=batch_size, crop=crop, seed=seed, zoom=zoom, negatives=negatives)
     model = build_counter_model()
     model.compile(keras.optimizers.Adam(learning_rate), loss=weighted_crossentropy)
     model.fit(windows, epochs=epochs, verbose=verbose)
