@@ -187,9 +187,10 @@ def test_scores_count_only_inside_the_labelled_span():
     labels = np.array([10, 15, 20, 25])
     predicted = np.array([2, 11, 15, 22, 26, 60])  # 2 and 60 lie outside the span 8..27
     score = score_clip(predicted, labels)
-    assert score == {"true": 4, "pred": 4, "matched": 4}
-    summary = summarise([score, {"true": 10, "pred": 12, "matched": 9}])
+    assert score == {"true": 4, "pred": 4, "matched": 4, "pred_whole_clip": 6}
+    summary = summarise([score, {"true": 10, "pred": 12, "matched": 9, "pred_whole_clip": 12}])
     assert summary["obo"] == 0.5 and abs(summary["mae"] - 0.1) < 1e-9
+    assert abs(summary["mae_whole_clip"] - (2 / 4 + 2 / 10) / 2) < 1e-9, "the whole clip counts the jumps outside too"
 
 
 def test_rule_names_derive_from_their_fields_and_match_the_stored_results():

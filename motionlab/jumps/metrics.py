@@ -30,17 +30,20 @@ def match_jumps(predicted: np.ndarray, labels: np.ndarray, tolerance: int = MATC
 
 
 def score_clip(predicted: np.ndarray | None, labels: np.ndarray, predicted_count: int | None = None) -> dict:
-    """Return {"true", "pred", "matched"} for one clip; predicted frames are restricted to the labelled span.
+    """Return {"true", "pred", "matched", "pred_whole_clip"} for one clip: "pred" and "matched" count only the
+    predicted frames inside the labelled span, "pred_whole_clip" all of them.
     A method that only counts (no frames) passes predicted=None and predicted_count."""
     if predicted is None:
         return {"true": int(len(labels)), "pred": int(predicted_count), "matched": None}
+    whole = len(predicted)
     predicted = in_span(predicted, labels)
-    return {"true": int(len(labels)), "pred": int(len(predicted)), "matched": match_jumps(predicted, labels)}
+    return {"true": int(len(labels)), "pred": int(len(predicted)), "matched": match_jumps(predicted, labels),
+            "pred_whole_clip": int(whole)}
 
 
 def summarise(scores: list[dict]) -> dict:
     """Return MAE (mean |pred - true| / true), OBO (share of clips within +-1) and, when frames exist, pooled
-    precision and recall of jump frames within +-2 frames."""
+    precision and recall of jump frames within +-2 frames and the whole-clip MAE (every predicted jump counted)."""
     if not scores:
         raise ValueError("no clip scores to summarise")
     true = np.array([s["true"] for s in scores], float)
@@ -51,4 +54,7 @@ def summarise(scores: list[dict]) -> dict:
         matched = sum(s["matched"] for s in scores)
         summary["precision"] = float(matched / max(pred.sum(), 1))
         summary["recall"] = float(matched / max(true.sum(), 1))
+    if all("pred_whole_clip" in s for s in scores):  # the count over the whole clip, lead-in and run-out included
+        whole = np.array([s["pred_whole_clip"] for s in scores], float)
+        summary["mae_whole_clip"] = float(np.mean(np.abs(whole - true) / true))
     return summary
