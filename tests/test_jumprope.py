@@ -232,3 +232,40 @@ def test_the_quva_split_keeps_each_activity_on_one_side_and_is_fixed():
         same_activity = [other for other in names if quva_activity(Path(other)) == quva_activity(Path(name))]
         assert {sides[other] for other in same_activity} == {sides[name]}
     assert sides["028_bar_lift"] and sides["052_stirring"] and not sides["004_table_tennis"], "the split stated in advance"
+
+
+@pytest.mark.parametrize("effect", ["small", "pip", "letterbox", "handheld"])
+def test_framing_effects_keep_size_and_labels_and_change_the_picture(tmp_path, effect):
+    from motionlab.video import read_frames
+
+    plain_video, plain_labels = render_jumprope(tmp_path / "plain", "clip", seed=77, framing="landscape", duration_s=2.0)
+    video, labels = render_jumprope(tmp_path / effect, "clip", seed=77, framing="landscape", duration_s=2.0,
+                                    effect=effect)
+    plain, framed = read_frames(plain_video).astype(np.float32), read_frames(video).astype(np.float32)
+    assert framed.shape == plain.shape and np.array_equal(np.load(labels), np.load(plain_labels))
+    assert np.abs(framed - plain).mean() > 10, "the effect changes the picture"
+    moving = np.abs(np.diff(framed, axis=0)).mean(axis=(0, 3)) > 2  # pixels that change between frames
+    if effect in ("small", "pip"):
+        assert moving.mean() < 0.5 * (np.abs(np.diff(plain, axis=0)).mean(axis=(0, 3)) > 2).mean() + 0.02, \
+            "the athlete's motion is confined to a smaller part of the frame"
+    if effect == "letterbox":
+        assert framed[:, :20].max() < 40 and framed[:, -5:].max() < 255, "a black bar above the picture"
+    again, _ = render_jumprope(tmp_path / "again", "clip", seed=77, framing="landscape", duration_s=2.0, effect=effect)
+    assert np.array_equal(read_frames(again), read_frames(video)), "the same seed gives the same clip"
+
+
+def test_an_unknown_framing_effect_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="effect must be one of"):
+        render_jumprope(tmp_path, "clip", seed=1, effect="fisheye")
+
+
+def test_style_tables_summarise_each_style_and_framing_apart():
+    from motionlab.jumps.styles import tables
+
+    rows = [{"style": "bounce", "framing": "pip", "true": 10, "pred": 5, "matched": 5, "pred_whole_clip": 6},
+            {"style": "bounce", "framing": "plain", "true": 10, "pred": 10, "matched": 10, "pred_whole_clip": 12},
+            {"style": "alternate", "framing": "pip", "true": 20, "pred": 20, "matched": 19, "pred_whole_clip": 20}]
+    table = tables(rows)
+    assert table["style"]["bounce"]["mae"] == pytest.approx(0.25) and table["style"]["alternate"]["mae"] == 0
+    assert table["framing"]["pip"]["mae"] == pytest.approx(0.25) and table["framing"]["plain"]["mae_whole_clip"] == 0.2
+    assert table["all"]["all"]["clips"] == 3

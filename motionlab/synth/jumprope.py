@@ -185,13 +185,20 @@ class JumpropeRenderer:
             yield self.frame(index)
 
 
-def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, **options) -> tuple[Path, Path]:
-    """Render one clip into OUT/speed_videos/NAME.mp4 + OUT/speed_annotations/NAME.npy; return both paths."""
+def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, effect: str = "plain",
+                    **options) -> tuple[Path, Path]:
+    """Render one clip into OUT/speed_videos/NAME.mp4 + OUT/speed_annotations/NAME.npy; return both paths.
+    effect: one of jumprope_framing.FRAMING_EFFECTS (small athlete, picture-in-picture, letterbox, handheld)."""
+    from .jumprope_framing import FRAMING_EFFECTS
+
+    if effect not in FRAMING_EFFECTS:
+        raise ValueError(f"effect must be one of {list(FRAMING_EFFECTS)}, got {effect!r}")
     out_dir = Path(out_dir)
     renderer = JumpropeRenderer(seed, **options)
     video_path = out_dir / VIDEO_DIR / f"{name}.mp4"
     label_path = out_dir / LABEL_DIR / f"{name}.npy"
-    write_video(video_path, renderer.frames(), renderer.fps)
+    frames = FRAMING_EFFECTS[effect](renderer.frames(), (renderer.height, renderer.width), np.random.default_rng(seed))
+    write_video(video_path, frames, renderer.fps)
     save_array_atomic(label_path, renderer.labels())
     return video_path, label_path
 
