@@ -6,6 +6,8 @@ from pathlib import Path
 
 from ..cache import check_output_path
 from ..synth.jumprope import VIEWS
+from ..synth.jumprope_framing import FRAMING_EFFECTS
+from ..synth.jumprope_plan import STYLES
 
 
 def add_parser(subparsers) -> None:
@@ -31,6 +33,9 @@ def add_parser(subparsers) -> None:
     jumprope.add_argument("--seed", type=int, default=0, help="seed of the first clip")
     jumprope.add_argument("--view", choices=VIEWS, default="front",
                           help="camera in front of the athlete, beside, or in between")
+    jumprope.add_argument("--style", choices=STYLES, help="one style for every clip (default: drawn per clip)")
+    jumprope.add_argument("--effect", choices=list(FRAMING_EFFECTS), default="plain",
+                          help="framing: small athlete, picture-in-picture, letterbox with captions, handheld phone")
     jumprope.set_defaults(run=run_jumprope)
 
 
@@ -61,6 +66,6 @@ def run_jumprope(args) -> int:
     if args.videos < 1:
         raise ValueError(f"--videos must be at least 1, got {args.videos}")
     check_output_path(Path(args.out) / VIDEO_DIR / "clip.mp4")
-    paths = render_jumprope_set(args.out, args.videos, args.seed, view=args.view)
+    paths = render_jumprope_set(args.out, args.videos, args.seed, view=args.view, style=args.style, effect=args.effect)
     print(f"wrote {len(paths)} clips to {Path(args.out) / VIDEO_DIR} with labels in {Path(args.out) / LABEL_DIR}")
     return 0

@@ -204,17 +204,17 @@ def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, effect: st
 
 
 def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int = 0, view: str = "front",
-                        style: str | None = None) -> list[Path]:
-    """Render `videos` clips named synth_SEED_I (other views: synth_VIEW_SEED_I), skipping those already there;
-    return the video paths."""
+                        style: str | None = None, effect: str = "plain") -> list[Path]:
+    """Render `videos` clips named synth_SEED_I (other views: synth_VIEW_SEED_I; effects: synth_EFFECT_..), skipping
+    those already there; return the video paths."""
     if videos < 1:
         raise ValueError(f"videos must be at least 1, got {videos}")
     paths = []
-    prefix = "synth" if view == "front" else f"synth_{view}"
+    prefix = "synth" + "".join(f"_{part}" for part in (view, effect) if part not in ("front", "plain"))
     for i in progress_bar(range(videos), desc=f"render jump-rope clips ({view})", unit="clip"):
         name = f"{prefix}_{seed}_{i:03d}"
         video_path = Path(out_dir) / VIDEO_DIR / f"{name}.mp4"
         if not (video_path.exists() and (Path(out_dir) / LABEL_DIR / f"{name}.npy").exists()):
-            video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i, view=view, style=style)
+            video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i, view=view, style=style, effect=effect)
         paths.append(video_path)
     return paths
