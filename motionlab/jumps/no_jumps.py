@@ -20,12 +20,13 @@ import numpy as np
 from ..cache import MODELS_DIR, SHARED_DATA_DIR, atomic_output
 from ..progress import progress_bar
 from ..video import write_video
-from .negatives import QUVA_DIR, quva_videos
+from .negatives import QUVA_DIR, quva_held_out, quva_videos
 
 RESULTS_PATH = MODELS_DIR / "jump_no_jumps_results.json"  # what the README and notebook 04 report
 UNLABELLED_DIR = SHARED_DATA_DIR / "jumprope_unlabelled"  # real clips without labels (its README says what each is)
 NO_ROPE_CLIPS = {"jump14": "swinging the rope and walking", "jump2": "jumping with no rope (mimed)",
                  "jumping": "five people jumping without ropes"}  # from that folder's README
+QUVA_HALVES = {False: "QUVA training half", True: "QUVA held-out half"}  # kind of a QUVA video, by its side
 STILL_SECONDS = 10  # length of each rendered no-motion video, s
 STILL_FPS = 30  # frame rate of the rendered no-motion videos
 STILL_SIZE = (360, 640)  # (height, width) of the rendered no-motion videos, pixels
@@ -53,7 +54,7 @@ def no_jump_videos(folder: Path) -> dict[str, tuple[str, Path]]:
         if path.exists():
             videos[name] = (what, path)
     if QUVA_DIR.is_dir():
-        for held_out, kind in ((False, "QUVA training half"), (True, "QUVA held-out half")):
+        for held_out, kind in QUVA_HALVES.items():
             videos.update({path.stem: (kind, path) for path in quva_videos(held_out)})
     else:
         print(f"{QUVA_DIR}: not here; QUVA videos skipped")
@@ -82,6 +83,20 @@ def summary(results: dict[str, dict]) -> dict[str, dict]:
         row["false jumps"] += entry["count"]
         row["at most one"] += entry["count"] <= 1
     return kinds
+
+
+def stored_summary(path: Path = RESULTS_PATH):
+    """Return the stored runs as one pandas DataFrame: a row per (kind of video, run), videos, false jumps and
+    videos with at most one."""
+    import pandas as pd
+
+    def split_quva(videos: dict[str, dict]) -> dict[str, dict]:  # runs from before the split: QUVA by half too
+        return {name: {**entry, "kind": QUVA_HALVES[quva_held_out(Path(name))]} if entry["kind"].startswith("QUVA")
+                else entry for name, entry in videos.items()}
+
+    rows = [{"kind": kind, "run": label, **row} for label, entry in json.loads(Path(path).read_text()).items()
+            for kind, row in summary(split_quva(entry["videos"])).items()]
+    return pd.DataFrame(rows).set_index(["kind", "run"]).sort_index(level=0, sort_remaining=False)
 
 
 def main() -> None:

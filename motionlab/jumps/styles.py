@@ -77,6 +77,19 @@ def tables(rows: list[dict]) -> dict[str, dict[str, dict]]:
     return out
 
 
+def stored_tables(path: Path = RESULTS_PATH):
+    """Return the stored results as one pandas DataFrame: a row per (run, style or framing), MAE in the jumping
+    span and over the whole clip, clips within one, clips."""
+    import pandas as pd
+
+    rows = [{"run": label, "by": key, "value": value, "MAE in span": round(summary["mae"], 3),
+             "MAE whole clip": round(summary["mae_whole_clip"], 3), "within one": round(summary["obo"], 2),
+             "clips": summary["clips"]}
+            for label, entry in json.loads(Path(path).read_text()).items()
+            for key, table in entry["tables"].items() for value, summary in table.items()]
+    return pd.DataFrame(rows).set_index(["by", "value", "run"]).sort_index(level=[0, 1], sort_remaining=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render the grid, count it with a counter, store and print the tables."""
     parser = argparse.ArgumentParser(prog="python -m motionlab.jumps.styles", description=__doc__,
