@@ -39,9 +39,9 @@ def main() -> int:
     import numpy as np
 
     from motionlab.actions.data import load_action_data
-    from motionlab.actions.evaluate import AUGMENTATION, TRAIN_STRIDE
     from motionlab.actions.models import build_model
     from motionlab.actions.predict import classify_video, decode_for, load_action_model
+    from motionlab.actions.recipes import AUGMENTATION, TRAIN_STRIDE
     from motionlab.clips import ClipDataset
     from motionlab.video import count_frames
 

@@ -96,6 +96,23 @@ def test_method_names_parse_and_bad_ones_are_refused():
     assert parse_method("nn_mhi") == ("nn_mhi", None, None)
     with pytest.raises(ValueError, match="method"):
         parse_method("lstm")
+    assert parse_method("conv3d_diff@patient") == ("conv3d", "diff", None)
+    with pytest.raises(ValueError, match="recipe"):
+        parse_method("conv3d@nonsense")
+
+
+def test_a_recipe_changes_the_sampling_and_training_it_names(synthetic_data):
+    from motionlab.actions.evaluate import datasets_for, method_sampling, recipe_options
+    from motionlab.actions.recipes import RECIPES
+
+    recipe = RECIPES["gesture_crop"]
+    sampling = method_sampling(synthetic_data, "conv3d@gesture_crop")
+    assert (sampling.motion, sampling.crop, sampling.size) == ("diff", "motion", (48, 48))
+    assert method_sampling(synthetic_data, "conv3d") == synthetic_data.sampling
+    assert recipe_options("cnn_gru@gesture_crop")["patience"] == recipe.patience != RECIPES["base"].patience
+    paths, labels, names = synthetic_data.videos()
+    train, _, _ = datasets_for(synthetic_data, "conv3d@dense", paths, labels, names, [0, 1], [2], [3])
+    assert train.sampling.stride == RECIPES["dense"].train_stride
 
 
 def test_clip_probabilities_average_each_clips_windows():

@@ -199,3 +199,21 @@ def test_a_foreground_crop_centres_and_fills_the_figure(tmp_path):
     rows, columns = np.nonzero(clip > 0.5)
     assert clip.shape == (16, 16) and rows.max() - rows.min() >= 10  # the 12-pixel figure fills most of 16
     assert abs(rows.mean() - 7.5) < 1.5 and abs(columns.mean() - 7.5) < 1.5
+
+
+def test_a_motion_crop_follows_what_moves_not_what_stands_still(tmp_path):
+    frames = np.zeros((8, 48, 64, 3), np.uint8)
+    frames[:, 4:44, 40:60] = 128  # a still grey block on the right: no motion, so no box
+    for t in range(8):
+        frames[t, 30:36, 2 + t:8 + t] = 255  # a small square moving right in the lower left
+    path = tmp_path / "mov" / "p0_mov.avi"
+    write_video(path, frames, 25.0, codec="FFV1")
+    sampling = ClipSampling(frames=7, size=(16, 16), mode="spread", motion="diff", crop="motion", decode_size=(48, 64))
+    clip = ClipDataset([path], [0], ["mov"], sampling, use_cache=False)[0][0][0].max(axis=(0, -1))
+    rows, columns = np.nonzero(clip > 0.2)
+    assert clip.shape == (16, 16) and columns.max() - columns.min() >= 10  # the moving edges fill the crop's width
+    assert abs(columns.mean() - 7.5) < 2 and abs(rows.mean() - 7.5) < 2
+    still = np.repeat(frames[:1], 8, axis=0)  # nothing moves: the whole frame, no zoom into noise
+    write_video(tmp_path / "still" / "p0_still.avi", still, 25.0, codec="FFV1")
+    whole = ClipDataset([tmp_path / "still" / "p0_still.avi"], [0], ["still"], sampling, use_cache=False)[0][0]
+    assert whole.shape == (1, 7, 16, 16, 1) and whole.max() < 0.05

@@ -16,21 +16,22 @@ from pathlib import Path
 import numpy as np
 
 from ..cache import CACHE_DIR, MODELS_DIR, atomic_output
-from ..clips import ClipAugmentation, ClipDataset, group_folds
+from ..clips import ClipDataset, group_folds
 from ..clips.decode import decode_clip
 from .baselines import DESCRIPTORS, clip_descriptor, majority, nearest_neighbour
 from .data import ActionData, load_action_data
 from .models import ARCHITECTURES
+from .recipes import split_recipe
 
 BASELINES = ("majority", "nn_mhi", "nn_mean_diff")
 INPUTS = {"": None, "_diff": "diff", "_flow": "flow", "_gray": None}  # method suffix -> motion of the input
-TRAIN_STRIDE = 12  # frames between training windows (evaluation windows are 4 apart, as classify reads videos)
-AUGMENTATION = ClipAugmentation(flip=0.5, shift=0.1, zoom=0.1, rotation=5.0, brightness=0.0)  # silhouettes: no gain
 RESULTS_DIR = CACHE_DIR / "actions_loao"  # one JSON per data set and method, fold by fold (resumable)
 
 
 def parse_method(method: str) -> tuple[str, str | None, int | None]:
-    """Return (architecture or baseline, motion, channels override) of a method name like "cnn_gru_diff"."""
+    """Return (architecture or baseline, motion, channels override) of a method name like "cnn_gru_diff" (an
+    "@recipe" ending is checked and dropped)."""
+    method, _ = split_recipe(method)
     if method in BASELINES:
         return method, None, None
     for suffix, motion in INPUTS.items():
@@ -42,9 +43,10 @@ def parse_method(method: str) -> tuple[str, str | None, int | None]:
 
 
 def method_sampling(data: ActionData, method: str):
-    """Return the ClipSampling a method reads (the data set's, with the method's input)."""
+    """Return the ClipSampling a method reads (the data set's, with the method's input, then its recipe's changes)."""
     _, motion, channels = parse_method(method)
-    return replace(data.sampling, motion=motion, channels=channels or data.sampling.channels)
+    sampling = replace(data.sampling, motion=motion, channels=channels or data.sampling.channels)
+    return split_recipe(method)[1].apply(sampling)
 
 
 def clip_probabilities(window_probabilities: np.ndarray, sample_clips: np.ndarray, n_clips: int) -> np.ndarray:
@@ -63,13 +65,19 @@ def predict_clips(model, dataset: ClipDataset) -> np.ndarray:
 def datasets_for(data: ActionData, method: str, paths, labels, names, train_idx, validation_idx, test_idx,
                  seed: int = 0, batch_size: int = 16):
     """Return (training, validation, test) ClipDatasets of a fold: augmented shuffled windows for training."""
-    sampling = method_sampling(data, method)
+    sampling, recipe = method_sampling(data, method), split_recipe(method)[1]
     pick = (lambda idx: ([paths[i] for i in idx], [labels[i] for i in idx]))
-    train = ClipDataset(*pick(train_idx), names, replace(sampling, stride=TRAIN_STRIDE), batch_size,
-                        augmentation=AUGMENTATION, shuffle=True, seed=seed)
+    train = ClipDataset(*pick(train_idx), names, replace(sampling, stride=recipe.train_stride), batch_size,
+                        augmentation=recipe.augmentation, shuffle=True, seed=seed)
     validation = ClipDataset(*pick(validation_idx), names, sampling, 64)
     test = ClipDataset(*pick(test_idx), names, sampling, 64)
     return train, validation, test
+
+
+def recipe_options(method: str) -> dict:
+    """Return the train_action_model options (patience, learning-rate plateaus, model sizes) of a method's recipe."""
+    recipe = split_recipe(method)[1]
+    return {"patience": recipe.patience, "lr_patience": recipe.lr_patience, "settings": recipe.settings}
 
 
 def run_baseline(method: str, data: ActionData, paths, labels, names, train_idx, test_idx) -> np.ndarray:
@@ -114,7 +122,7 @@ def evaluate_method(data: ActionData, method: str, epochs: int, results_dir: Pat
             train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx, validation_idx,
                                                    test_idx, seed=number)
             model, history = train_action_model(architecture, train, validation, epochs=epochs, seed=number,
-                                                verbose=verbose)
+                                                verbose=verbose, **recipe_options(method))
             validation_probabilities = predict_clips(model, validation)
             fold.update(best_epoch=int(np.argmin(history["val_loss"])) + 1, epochs_run=len(history["val_loss"]),
                         validation_accuracy=float(np.mean(validation_probabilities.argmax(1) == validation.labels)))
@@ -136,8 +144,10 @@ def summarise(results: dict) -> dict:
     clips = [clip for fold in folds for clip in fold["clips"]]
     correct = [int(np.argmax(c["probabilities"]) == c["true"]) for c in clips]
     per_fold = [fold["accuracy"] for fold in folds]
+    validation = [fold["validation_accuracy"] for fold in folds if "validation_accuracy" in fold]
     return {"accuracy": float(np.mean(correct)), "fold_mean": float(np.mean(per_fold)),
-            "fold_std": float(np.std(per_fold)), "folds": len(per_fold), "clips": len(clips)}
+            "fold_std": float(np.std(per_fold)), "folds": len(per_fold), "clips": len(clips),
+            "validation_mean": float(np.mean(validation)) if validation else None}
 
 
 def collect(data_name: str, results_dir: Path = RESULTS_DIR, out: Path | None = None) -> dict:
@@ -153,6 +163,16 @@ def collect(data_name: str, results_dir: Path = RESULTS_DIR, out: Path | None = 
     return merged
 
 
+def chosen_epochs(data_name: str, method: str, results_dir: Path = RESULTS_DIR) -> int | None:
+    """Return the median best epoch over a method's leave-one-group-out folds (each chosen on its validation
+    group), None if the method has no fold results: how long the shipped model, with no group left to stop on,
+    trains."""
+    out = Path(results_dir) / data_name / f"{method}.json"
+    if not out.exists():
+        return None
+    return int(np.median([fold["best_epoch"] for fold in json.loads(out.read_text())["folds"].values()]))
+
+
 def ship(data: ActionData, method: str, epochs: int, out: Path, seed: int = 0) -> dict:
     """Train one method on every group for a fixed number of epochs (chosen on the folds' validation groups) and
     save it to out (.keras); return what was done."""
@@ -162,7 +182,8 @@ def ship(data: ActionData, method: str, epochs: int, out: Path, seed: int = 0) -
     everything = np.arange(len(paths))
     train, _, _ = datasets_for(data, method, paths, labels, names, everything, everything[:1], everything[:1], seed)
     started = time.time()
-    model, history = train_action_model(parse_method(method)[0], train, None, epochs=epochs, seed=seed)
+    model, history = train_action_model(parse_method(method)[0], train, None, epochs=epochs, seed=seed,
+                                        **recipe_options(method))
     with atomic_output(out) as partial:
         model.save(partial)
     return {"method": method, "epochs": epochs, "seconds": round(time.time() - started, 1),
@@ -179,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--collect", action="store_true", help="merge results into models/action_loao_<data>.json")
     parser.add_argument("--ship", help="train this method on every group and save it to --out")
     parser.add_argument("--out", help="where --ship saves the model (.keras)")
+    parser.add_argument("--ship-epochs", type=int, help="epochs --ship trains for (default: the median best epoch "
+                        "of the method's folds, else --epochs)")
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads (the machine is shared)")
     args = parser.parse_args(argv)
     data = load_action_data(args.data, fallback=False)
@@ -193,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     for method in methods:
         evaluate_method(data, method, args.epochs, max_folds=args.max_folds)
     if args.ship:
-        print(json.dumps(ship(data, args.ship, args.epochs, Path(args.out or MODELS_DIR / f"action_{args.data}.keras"))))
+        epochs = args.ship_epochs or chosen_epochs(data.name, args.ship) or args.epochs
+        print(json.dumps(ship(data, args.ship, epochs, Path(args.out or MODELS_DIR / f"action_{args.data}.keras"))))
     if args.collect:
         for method, results in collect(args.data).items():
             print(f"{method}: {results['summary']}")

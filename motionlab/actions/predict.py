@@ -17,6 +17,7 @@ from ..clips.crop import cut_sample, decode_for_sampling
 from ..clips.sampling import ClipSampling, fit_to_length, warn_short
 from ..video import VideoError, probe_video
 from .data import GESTURE_CLASSES, GESTURES_SAMPLING, WEIZMANN_CLASSES, WEIZMANN_SAMPLING
+from .recipes import SHIPPED_METHODS, split_recipe
 
 INFERENCE_STRIDE = 4  # frames between the starts of the windows a video is read in
 BATCH_SIZE = 32  # windows per model call; shorter batches are padded to it, so the compiled predict traces once
@@ -32,10 +33,15 @@ class ActionModelSpec:
     sampling: ClipSampling
 
 
-SHIPPED = {
-    "weizmann": ActionModelSpec("weizmann", MODELS_DIR / "action_weizmann.keras", WEIZMANN_CLASSES, WEIZMANN_SAMPLING),
-    "gestures": ActionModelSpec("gestures", MODELS_DIR / "action_gestures.keras", GESTURE_CLASSES, GESTURES_SAMPLING),
-}
+def shipped_spec(name: str, class_names: tuple[str, ...], sampling: ClipSampling) -> ActionModelSpec:
+    """Return the spec of the shipped model `name`: models/action_<name>.keras, reading clips as the data set's
+    sampling changed by the recipe of its method in SHIPPED_METHODS."""
+    return ActionModelSpec(name, MODELS_DIR / f"action_{name}.keras", class_names,
+                           split_recipe(SHIPPED_METHODS[name])[1].apply(sampling))
+
+
+SHIPPED = {"weizmann": shipped_spec("weizmann", WEIZMANN_CLASSES, WEIZMANN_SAMPLING),
+           "gestures": shipped_spec("gestures", GESTURE_CLASSES, GESTURES_SAMPLING)}
 MODEL_NAMES = tuple(name for name, spec in SHIPPED.items() if spec.path.exists())  # the shipped names (weights in
 # models/) that `--model` and classify_video accept besides a path
 

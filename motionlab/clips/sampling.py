@@ -10,7 +10,8 @@ import numpy as np
 SHORT_CLIP_MODES = ("loop", "pad")  # a clip shorter than a sample: repeat it from the start, or repeat its last frame
 MODES = ("spread", "windows")
 MOTIONS = (None, "diff", "flow")
-CROPS = (None, "foreground")  # no crop, or each sample cropped around its frames' foreground (silhouettes)
+CROPS = (None, "foreground", "motion")  # no crop, or each sample cropped around its frames' foreground
+# (silhouettes) or around the pixels that change in it (a person moving in front of a still background)
 
 
 class ShortClipWarning(UserWarning):
@@ -27,7 +28,8 @@ class ClipSampling:
     motion: None (frames), "diff" (absolute difference of consecutive frames) or "flow" (Farneback flow, 2
     channels, mapped to [0, 1] with 0.5 = still); short: "loop" or "pad" for clips shorter than a sample;
     crop: "foreground" cuts each sample around its frames' white pixels (silhouette videos), decoded first at
-    decode_size=(height, width), then cropped and resized to size.
+    decode_size=(height, width), then cropped and resized to size; "motion" cuts it around the pixels whose gray
+    frame difference is large (a person moving before a still camera), the whole frame when too few move.
     """
 
     frames: int = 16
