@@ -111,8 +111,9 @@ def test_a_recipe_changes_the_sampling_and_training_it_names(synthetic_data):
     assert method_sampling(synthetic_data, "conv3d") == synthetic_data.sampling
     assert recipe_options("cnn_gru@gesture_crop")["patience"] == recipe.patience != RECIPES["base"].patience
     paths, labels, names = synthetic_data.videos()
-    train, _, _ = datasets_for(synthetic_data, "conv3d@dense", paths, labels, names, [0, 1], [2], [3])
-    assert train.sampling.stride == RECIPES["dense"].train_stride
+    train, _, _ = datasets_for(synthetic_data, "conv3d@patient", paths, labels, names, [0, 1], [2], [3])
+    assert train.sampling.stride == RECIPES["patient"].train_stride
+    assert method_sampling(synthetic_data, "cnn_gru@patient_frames16").frames == 16
 
 
 def test_clip_probabilities_average_each_clips_windows():
