@@ -40,6 +40,7 @@ RECIPES = {recipe.name: recipe for recipe in (
     BASE,
     Recipe("patient", patience=8, lr_patience=3),  # longer patience, learning rate halved on plateaus
     Recipe("patient_frames16", sampling=(("frames", 16),), patience=8, lr_patience=3),  # and 16 frames per 0.96 s
+    Recipe("patient_size48", sampling=(("size", (48, 48)),), patience=8, lr_patience=3),  # and a 48x48 crop, not 32x32
     # gestures: frame differences of the whole gesture, larger frames, windows every 4 frames
     Recipe("gesture_diff", sampling=(("motion", "diff"), ("channels", 1), ("size", (48, 64)), ("sequence_seconds", 2.0),
                                      ("frames", 10)), patience=8, lr_patience=3, train_stride=4),
