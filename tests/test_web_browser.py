@@ -1,5 +1,6 @@
 """The web page in a real browser: `serve` on a free port, headless Chromium (Debian's chromium + chromium-driver)
-driven by Selenium uploads a synthetic jump-rope clip and a text file; screenshots go to images/web_*.png."""
+driven by Selenium uploads a synthetic jump-rope clip and a text file; screenshots go to a temporary folder, or to
+images/web_*.png (the README's) with MOTIONLAB_SCREENSHOTS=1."""
 
 import base64
 import json
@@ -98,12 +99,17 @@ def run_on_page(driver, url: str, task: str, video: Path, **choices: str) -> Non
         lambda d: d.find_element(By.ID, "result").is_displayed() or d.find_element(By.ID, "error").is_displayed())
 
 
+SCREENSHOT_DIR = (IMAGES_DIR if os.environ.get("MOTIONLAB_SCREENSHOTS") == "1"  # refresh the README's pictures
+                  else Path(tempfile.gettempdir()) / "motionlab_screenshots")  # a test run leaves the repository alone
+
+
 def screenshot(driver, name: str) -> None:
-    """Save the whole page, below the window's bottom too, as images/NAME.png (Chromium's DevTools screenshot)."""
+    """Save the whole page, below the window's bottom too, as SCREENSHOT_DIR/NAME.png (Chromium's DevTools
+    screenshot)."""
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {
         "x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
-    with atomic_output(IMAGES_DIR / f"{name}.png") as partial:
+    with atomic_output(SCREENSHOT_DIR / f"{name}.png") as partial:
         partial.write_bytes(base64.b64decode(shot["data"]))
 
 
