@@ -269,3 +269,13 @@ def test_style_tables_summarise_each_style_and_framing_apart():
     assert table["style"]["bounce"]["mae"] == pytest.approx(0.25) and table["style"]["alternate"]["mae"] == 0
     assert table["framing"]["pip"]["mae"] == pytest.approx(0.25) and table["framing"]["plain"]["mae_whole_clip"] == 0.2
     assert table["all"]["all"]["clips"] == 3
+
+
+def test_labelled_runs_are_added_and_replaced_by_label(tmp_path):
+    from motionlab.jumps.results import store_run
+
+    path = tmp_path / "runs.json"
+    store_run(path, "shipped", {"count": 1})
+    store_run(path, "candidate", {"count": 2})
+    stored = store_run(path, "shipped", {"count": 3})
+    assert stored == json.loads(path.read_text()) == {"shipped": {"count": 3}, "candidate": {"count": 2}}

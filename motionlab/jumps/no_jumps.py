@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import MODELS_DIR, SHARED_DATA_DIR, atomic_output
+from ..cache import MODELS_DIR, SHARED_DATA_DIR
 from ..progress import progress_bar
 from ..video import write_video
 from .negatives import QUVA_DIR, quva_held_out, quva_videos
+from .results import store_run
 
 RESULTS_PATH = MODELS_DIR / "jump_no_jumps_results.json"  # what the README and notebook 04 report
 UNLABELLED_DIR = SHARED_DATA_DIR / "jumprope_unlabelled"  # real clips without labels (its README says what each is)
@@ -64,9 +65,9 @@ def no_jump_videos(folder: Path) -> dict[str, tuple[str, Path]]:
 def count_all(videos: dict[str, tuple[str, Path]], model_path: Path | None = None) -> dict[str, dict]:
     """Return {name: {"kind", "count", "seconds"}} counted with `count`'s pipeline and the shipped counter (or the
     counter in model_path)."""
-    from .counting import count_video, load_counter
+    from .counting import COUNTER_WEIGHTS, count_video, load_counter
 
-    model = load_counter(model_path) if model_path else load_counter()
+    model = load_counter(model_path or COUNTER_WEIGHTS)
     results = {}
     for name, (kind, path) in progress_bar(videos.items(), desc="counting no-jump videos", unit="video"):
         result = count_video(path, model, progress=False)
@@ -107,10 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         results = count_all(no_jump_videos(Path(folder)), args.model)
-    stored = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
-    stored[args.label] = {"videos": results, "by_kind": summary(results)}
-    with atomic_output(RESULTS_PATH) as partial:
-        partial.write_text(json.dumps(stored, indent=1))
+    store_run(RESULTS_PATH, args.label, {"videos": results, "by_kind": summary(results)})
     for name, entry in results.items():
         print(f"{name:28s} {entry['kind']:36s} {entry['count']:4d} jumps in {entry['seconds']:5.1f} s")
     for kind, row in summary(results).items():

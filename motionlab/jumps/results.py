@@ -51,3 +51,14 @@ def save_fold(path: Path, method: str, entry: dict, found: dict) -> dict:
         merged["clips"].update(found)
 
     return update_results(path, merge)
+
+
+def store_run(path: Path, label: str, entry: dict) -> dict:
+    """Add (or replace) one labelled run in a results file of {label: run} (no-jump videos, styles and framings)
+    under the lock, write it atomically and return what is now on disk."""
+    with _locked(path):
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        stored[label] = entry
+        with atomic_output(path) as partial:
+            Path(partial).write_text(json.dumps(stored, indent=1))
+    return stored

@@ -13,10 +13,11 @@ import argparse
 import json
 from pathlib import Path
 
-from ..cache import LABEL_DIR, MODELS_DIR, VIDEO_DIR, atomic_output
+from ..cache import LABEL_DIR, MODELS_DIR, VIDEO_DIR
 from ..progress import progress_bar
 from .data import SYNTH_DIR, load_jump_labels
 from .metrics import score_clip, summarise
+from .results import store_run
 
 RESULTS_PATH = MODELS_DIR / "jump_styles_results.json"  # what the README reports
 STYLES_DIR = SYNTH_DIR.parent / "jumprope_styles"  # where the clips are rendered (once)
@@ -55,9 +56,9 @@ def render_grid(folder: Path = STYLES_DIR) -> list[tuple[str, str, Path, Path]]:
 
 def count_grid(clips, model_path: Path | None = None) -> list[dict]:
     """Return one row per clip: style, framing, true count, count in the jumping span and over the whole clip."""
-    from .counting import count_video, load_counter
+    from .counting import COUNTER_WEIGHTS, count_video, load_counter
 
-    model = load_counter(model_path) if model_path else load_counter()
+    model = load_counter(model_path or COUNTER_WEIGHTS)
     rows = []
     for style, framing, video, labels in progress_bar(clips, desc="count style clips", unit="clip"):
         result = count_video(video, model, progress=False)
@@ -98,10 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="shipped", help="name of this run in the results file")
     args = parser.parse_args(argv)
     rows = count_grid(render_grid(), args.model)
-    stored = json.loads(RESULTS_PATH.read_text()) if RESULTS_PATH.exists() else {}
-    stored[args.label] = {"clips": rows, "tables": tables(rows)}
-    with atomic_output(RESULTS_PATH) as partial:
-        Path(partial).write_text(json.dumps(stored, indent=1))
+    stored = store_run(RESULTS_PATH, args.label, {"clips": rows, "tables": tables(rows)})
     for key, table in stored[args.label]["tables"].items():
         for value, summary in table.items():
             print(f"{key:8s} {value:22s} MAE {summary['mae']:.3f}  whole clip {summary['mae_whole_clip']:.3f}  "
