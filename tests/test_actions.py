@@ -197,3 +197,19 @@ def test_the_shipped_model_reads_weizmann_videos():
     videos = [WEIZMANN_DIR / name / f"daria_{name}.avi" for name in WEIZMANN_CLASSES]
     labels = [predict.classify_video(v, progress=False)["label"] for v in videos]
     assert sum(label == name for label, name in zip(labels, WEIZMANN_CLASSES)) >= 8  # seen in training: a sanity check
+
+
+def test_extra_validation_adds_choosing_scores_without_touching_held_out_ones(synthetic_data, tmp_path):
+    run = dict(epochs=1, results_dir=tmp_path, verbose=0, max_folds=1)  # one fold: two 1-epoch trainings in all
+    folds = json.loads(json.dumps(evaluate_method(synthetic_data, "single_frame", **run)["folds"]))
+    again = evaluate_method(synthetic_data, "single_frame", extra_validation=1, **run)
+    assert again["folds"] == folds  # the held-out fold is not retrained or rescored
+    (group, fold), = folds.items()
+    groups = sorted({synthetic_data.split_by(path) for path in synthetic_data.videos()[0]})
+    extra = again["selection"][group]
+    assert list(extra) == [groups[(groups.index(group) + 2) % len(groups)]]  # the group after the primary one
+    assert group not in extra and fold["validation_group"] not in extra
+    summary = summarise(again)
+    assert summary["selection_runs"] == 2
+    assert summary["selection_mean"] == pytest.approx(np.mean([fold["validation_accuracy"],
+                                                                *(r["validation_accuracy"] for r in extra.values())]))

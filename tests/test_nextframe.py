@@ -10,7 +10,7 @@ from motionlab.__main__ import main
 from motionlab.nextframe import data, evaluate, losses, metrics
 from motionlab.nextframe.models import PredictorSpec, build_predictor
 from motionlab.nextframe.predict import predict_frames
-from motionlab.nextframe.training import MovingDigitBatches, TrainingClock, split_sequences
+from motionlab.nextframe.training import MovingDigitBatches, TrainingClock, WallClockCosine, split_sequences
 from motionlab.video import write_video
 
 TINY = PredictorSpec("simvp", 3, 1, (16, 16), 1, residual=True, width=16, patch=4, blocks=1)  # a fast model
@@ -226,3 +226,22 @@ def test_a_warp_input_model_loads_as_a_context_predictor_starting_at_the_warp(tm
     frames = np.random.default_rng(4).random((2, 3, 16, 16, 1)).astype(np.float32)
     expected = FlowWarpPredictor((16, 16), 1).predict_on_batch(frames[:, -2:])
     np.testing.assert_allclose(predict_frames(predictor, frames, 1), expected, atol=1e-6)
+
+
+def test_wall_clock_cosine_starts_at_the_peak_and_ends_at_the_floor(monkeypatch):
+    model = build_predictor(PredictorSpec("simvp", 2, 1, (16, 16), 1, residual=True, width=16, blocks=1))
+    model.compile(keras.optimizers.Adam(1.0), "mse")
+    schedule = WallClockCosine(peak=2e-3, budget_s=100.0, floor=0.05)
+    schedule.set_model(model)
+    now = [1000.0]
+    monkeypatch.setattr("motionlab.nextframe.training.time.monotonic", lambda: now[0])
+    rates = []
+    schedule.on_train_begin()
+    for spent in (0.0, 50.0, 100.0, 250.0):  # seconds since fit began; past the budget it stays at the floor
+        now[0] = 1000.0 + spent
+        schedule.on_train_batch_begin(0)
+        rates.append(float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
+    np.testing.assert_allclose(rates, [2e-3, 2e-3 * (0.05 + 0.95 * 0.5), 1e-4, 1e-4], rtol=1e-5)
+    logs = {}
+    schedule.on_epoch_end(0, logs)
+    assert logs["learning_rate"] == pytest.approx(1e-4, rel=1e-5)

@@ -92,10 +92,38 @@ def run_baseline(method: str, data: ActionData, paths, labels, names, train_idx,
     return nearest_neighbour(descriptors[train_idx], labels[train_idx], descriptors[test_idx], len(names))
 
 
+def _split_validation(data: ActionData, paths, train_idx, validation_group: str):
+    """Return (fit indices, validation indices): train_idx without, and with only, the validation group's clips."""
+    in_validation = np.array([data.split_by(paths[i]) == validation_group for i in train_idx])
+    return train_idx[~in_validation], train_idx[in_validation]
+
+
+def _train_fold(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, test_idx, epochs: int,
+                seed: int, verbose: int):
+    """Train one method on fit_idx, stopping on validation_idx; return (model, test dataset, validation record)."""
+    from .training import train_action_model
+
+    architecture, _, _ = parse_method(method)
+    train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx, validation_idx, test_idx,
+                                           seed=seed)
+    model, history = train_action_model(architecture, train, validation, epochs=epochs, seed=seed, verbose=verbose,
+                                        **recipe_options(method))
+    validation_probabilities = predict_clips(model, validation)
+    best = int(np.argmin(history["val_loss"]))
+    record = dict(best_epoch=best + 1, epochs_run=len(history["val_loss"]),
+                  validation_loss=float(history["val_loss"][best]),
+                  validation_accuracy=float(np.mean(validation_probabilities.argmax(1) == validation.labels)))
+    return model, test, record
+
+
 def evaluate_method(data: ActionData, method: str, epochs: int, results_dir: Path = RESULTS_DIR,
-                    max_folds: int | None = None, verbose: int = 2) -> dict:
+                    max_folds: int | None = None, verbose: int = 2, extra_validation: int = 0) -> dict:
     """Run (or resume) leave-one-group-out for one method and return its results: per fold the held-out group,
-    validation group, best epoch, validation and test accuracy, and every test clip's probabilities."""
+    validation group, best epoch, validation and test accuracy, and every test clip's probabilities.
+
+    extra_validation K > 0 also trains, per fold, K more models that stop on the 2nd, 3rd, ... next group instead
+    (still never on the held-out group) and records only their validation scores under "selection": more validation
+    clips for choosing between methods, without touching the held-out scores."""
     paths, labels, names = data.videos()
     out = Path(results_dir) / data.name / f"{method}.json"
     results = json.loads(out.read_text()) if out.exists() else {"method": method, "data": data.name, "epochs": epochs,
@@ -106,36 +134,57 @@ def evaluate_method(data: ActionData, method: str, epochs: int, results_dir: Pat
     folds = group_folds(paths, data.split_by)
     groups = [group for group, _, _ in folds]
     for number, (group, train_idx, test_idx) in enumerate(folds[:max_folds]):
-        if group in results["folds"]:
-            continue
-        started = time.time()
-        validation_group = groups[(number + 1) % len(groups)]  # the next group: early stopping only
-        in_validation = np.array([data.split_by(paths[i]) == validation_group for i in train_idx])
-        fit_idx, validation_idx = train_idx[~in_validation], train_idx[in_validation]
-        fold = {"validation_group": validation_group}
+        if group not in results["folds"]:
+            started = time.time()
+            validation_group = groups[(number + 1) % len(groups)]  # the next group: early stopping only
+            fit_idx, validation_idx = _split_validation(data, paths, train_idx, validation_group)
+            fold = {"validation_group": validation_group}
+            if method in BASELINES:
+                probabilities = run_baseline(method, data, paths, labels, names, train_idx, test_idx)
+            else:
+                model, test, record = _train_fold(data, method, paths, labels, names, fit_idx, validation_idx,
+                                                  test_idx, epochs, number, verbose)
+                fold.update(record)
+                probabilities = predict_clips(model, test)
+            truth = np.asarray(labels)[test_idx]
+            fold.update(accuracy=float(np.mean(probabilities.argmax(1) == truth)),
+                        seconds=round(time.time() - started, 1),
+                        clips=[{"video": str(paths[i]), "true": int(t), "probabilities": [round(float(p), 5) for p in row]}
+                               for i, t, row in zip(test_idx, truth, probabilities)])
+            results["folds"][group] = fold
+            _save(results, out)
+            print(f"{data.name} {method} fold {group}: accuracy {fold['accuracy']:.3f} ({fold['seconds']} s)", flush=True)
         if method in BASELINES:
-            probabilities = run_baseline(method, data, paths, labels, names, train_idx, test_idx)
-        else:
-            from .training import train_action_model
-
-            architecture, _, _ = parse_method(method)
-            train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx, validation_idx,
-                                                   test_idx, seed=number)
-            model, history = train_action_model(architecture, train, validation, epochs=epochs, seed=number,
-                                                verbose=verbose, **recipe_options(method))
-            validation_probabilities = predict_clips(model, validation)
-            fold.update(best_epoch=int(np.argmin(history["val_loss"])) + 1, epochs_run=len(history["val_loss"]),
-                        validation_accuracy=float(np.mean(validation_probabilities.argmax(1) == validation.labels)))
-            probabilities = predict_clips(model, test)
-        truth = np.asarray(labels)[test_idx]
-        fold.update(accuracy=float(np.mean(probabilities.argmax(1) == truth)), seconds=round(time.time() - started, 1),
-                    clips=[{"video": str(paths[i]), "true": int(t), "probabilities": [round(float(p), 5) for p in row]}
-                           for i, t, row in zip(test_idx, truth, probabilities)])
-        results["folds"][group] = fold
-        with atomic_output(out) as partial:
-            Path(partial).write_text(json.dumps(results, indent=1))
-        print(f"{data.name} {method} fold {group}: accuracy {fold['accuracy']:.3f} ({fold['seconds']} s)", flush=True)
+            continue
+        selection = results.setdefault("selection", {}).setdefault(group, {})
+        for offset in range(2, 2 + extra_validation):
+            validation_group = groups[(number + offset) % len(groups)]
+            if validation_group in selection or validation_group == group:
+                continue
+            started = time.time()
+            fit_idx, validation_idx = _split_validation(data, paths, train_idx, validation_group)
+            _, _, record = _train_fold(data, method, paths, labels, names, fit_idx, validation_idx, test_idx, epochs,
+                                       number * 100 + offset, verbose)
+            selection[validation_group] = {**record, "seconds": round(time.time() - started, 1)}
+            _save(results, out)
+            print(f"{data.name} {method} fold {group}, validating on {validation_group}: validation accuracy "
+                  f"{record['validation_accuracy']:.3f}", flush=True)
     return results
+
+
+def _save(results: dict, out: Path) -> None:
+    """Write a method's results atomically (a fold is never half-recorded)."""
+    with atomic_output(out) as partial:
+        Path(partial).write_text(json.dumps(results, indent=1))
+
+
+def selection_score(results: dict) -> float | None:
+    """Return a method's mean validation accuracy over every (fold, validation group) it was trained for: the
+    primary validation group of each fold and the extra ones of `extra_validation`; None for a baseline."""
+    scores = [fold["validation_accuracy"] for fold in results["folds"].values() if "validation_accuracy" in fold]
+    scores += [record["validation_accuracy"] for extra in results.get("selection", {}).values()
+               for record in extra.values()]
+    return float(np.mean(scores)) if scores else None
 
 
 def summarise(results: dict) -> dict:
@@ -147,7 +196,9 @@ def summarise(results: dict) -> dict:
     validation = [fold["validation_accuracy"] for fold in folds if "validation_accuracy" in fold]
     return {"accuracy": float(np.mean(correct)), "fold_mean": float(np.mean(per_fold)),
             "fold_std": float(np.std(per_fold)), "folds": len(per_fold), "clips": len(clips),
-            "validation_mean": float(np.mean(validation)) if validation else None}
+            "validation_mean": float(np.mean(validation)) if validation else None,
+            "selection_mean": selection_score(results),
+            "selection_runs": len(validation) + sum(len(extra) for extra in results.get("selection", {}).values())}
 
 
 def collect(data_name: str, results_dir: Path = RESULTS_DIR, out: Path | None = None) -> dict:
@@ -196,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default="weizmann", help="weizmann, gestures or synthetic")
     parser.add_argument("--methods", default="", help="comma-separated baselines and architectures[_diff|_flow|_gray]")
     parser.add_argument("--epochs", type=int, default=25, help="most epochs per fold (early stopping ends sooner)")
+    parser.add_argument("--extra-validation", type=int, default=0, help="per fold, train K more models that stop "
+                        "on the 2nd..K+1th next group, for a choice of method on more validation clips")
     parser.add_argument("--max-folds", type=int, help="only the first N folds (a quick check)")
     parser.add_argument("--collect", action="store_true", help="merge results into models/action_loao_<data>.json")
     parser.add_argument("--ship", help="train this method on every group and save it to --out")
@@ -214,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
 
         limit_threads(args.threads)
     for method in methods:
-        evaluate_method(data, method, args.epochs, max_folds=args.max_folds)
+        evaluate_method(data, method, args.epochs, max_folds=args.max_folds,
+                        extra_validation=args.extra_validation)
     if args.ship:
         epochs = args.ship_epochs or chosen_epochs(data.name, args.ship) or args.epochs
         print(json.dumps(ship(data, args.ship, epochs, Path(args.out or MODELS_DIR / f"action_{args.data}.keras"))))
