@@ -53,3 +53,22 @@ def flow_speed_model(context: int = 3, dropout: float = 0.3, road_crop: bool = F
     model = keras.Model(inputs, speed, name=f"flow_cnn_{context}")
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="mse")
     return model
+
+
+@keras.saving.register_keras_serializable(package="motionlab_speed")
+class CentreMean(layers.Layer):
+    """The mean of channel 0 over the 2 * half + 1 central steps of a (batch, steps, channels) window: (batch, 1)."""
+
+    def __init__(self, half: int, **kwargs):
+        super().__init__(**kwargs)
+        self.half = half
+
+    def call(self, window):
+        centre = window.shape[1] // 2
+        return keras.ops.mean(window[:, centre - self.half:centre + self.half + 1, :1], axis=1)
+
+    def compute_output_shape(self, shape):
+        return (shape[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "half": self.half}
