@@ -58,7 +58,8 @@ def plot_augmentation(dataset: ClipDataset, position: int = 0, draws: int = 3):
 
 def results_table(merged: dict) -> pd.DataFrame:
     """Return one row per method: clip accuracy over all folds, fold mean and standard deviation, mean validation
-    accuracy (what chose the recipes) and the epoch cap (learned methods)."""
+    accuracy of the folds' next group, over every validation group it was trained for when extra validation runs
+    exist (what chose the shipped recipe) and how many such runs, and the epoch cap (learned methods)."""
     rows = []
     for method, results in merged.items():
         folds = results["folds"].values()
@@ -67,6 +68,8 @@ def results_table(merged: dict) -> pd.DataFrame:
         rows.append({"method": method, "accuracy": summary["accuracy"], "fold mean": summary["fold_mean"],
                      "fold std": summary["fold_std"], "folds": summary["folds"],
                      "validation accuracy": float(np.mean(validation)) if validation else np.nan,
+                     "validation, all groups": summary.get("selection_mean") or np.nan,
+                     "validation runs": summary.get("selection_runs") or np.nan,
                      "epoch cap": results.get("epochs", np.nan) if validation else np.nan})
     return pd.DataFrame(rows).set_index("method").sort_values("accuracy").round(3)
 
