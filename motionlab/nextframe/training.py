@@ -182,6 +182,11 @@ RECIPES = {
     "video_gray64_warp": Recipe(PredictorSpec("simvp", 5, 1, (64, 64), 1, residual=True, width=32, blocks=2,
                                               warp_input=True), "gray64", "mse", "nextframe_video_gray64_warp.keras",
                                 minutes=18),
+    # the warp residual again with ~20x the CPU time of the shipped one (1.7 CPU min): does more training help?
+    "video_gray64_warp_long": Recipe(PredictorSpec("simvp", 5, 1, (64, 64), 1, residual=True, width=32, blocks=2,
+                                                   warp_input=True), "gray64", "mse",
+                                     "nextframe_video_gray64_warp_long.keras", minutes=45, patience=10_000,
+                                     schedule="cosine"),
     "video_gray64_conv3d": Recipe(PredictorSpec("conv3d_hybrid", 5, 1, (64, 64), 1, residual=True, width=16),
                                   "gray64", "mse", "nextframe_video_gray64_conv3d.keras", minutes=8),
     "video_color96": Recipe(PredictorSpec("simvp", 5, 1, (96, 96), 3, residual=True, width=32, blocks=2),
