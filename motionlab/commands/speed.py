@@ -12,10 +12,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--smoothing", type=int, help="moving-average window in frames (default: the tuned one)")
     parser.add_argument("--workers", type=int, default=2, help="flow worker processes (0: in this process)")
     parser.add_argument("--method", default="model",
-                        help="model (default: a trained speed model), geometry (no training: the road's flow "
-                             "fitted with the camera's geometry; needs a calibrated --camera) or cross_camera (that "
-                             "fit read by a model trained on many cameras, models/speed_cross_camera.keras)")
-    parser.add_argument("--camera", help="camera JSON for --method geometry or cross_camera (models/cameras/README.md; default "
+                        help="model (default: a trained speed model) or geometry (no training: the road's flow "
+                             "fitted with the camera's geometry; needs a calibrated --camera)")
+    parser.add_argument("--camera", help="camera JSON for --method geometry (models/cameras/README.md; default "
                                          "models/cameras/default.json, the synthetic renders' camera)")
     parser.set_defaults(run=run)
 
@@ -25,16 +24,15 @@ def run(args) -> int:
     from ..speed.camera import DEFAULT_CAMERA_PATH
     from ..speed.predict import DEFAULT_MODEL, SMOOTHING_PAIRS, check_method, write_speeds, write_speeds_geometry
 
-    if check_method(args.method) in ("geometry", "cross_camera"):
+    if check_method(args.method) == "geometry":
         if args.model is not None:
-            raise ValueError(f"--model is for --method model; --method {args.method} uses its own")
+            raise ValueError("--model is for --method model; --method geometry uses no model")
         lines = write_speeds_geometry(args.video, args.out, args.camera or DEFAULT_CAMERA_PATH,
-                                      smoothing=args.smoothing, workers=args.workers,
-                                      cross_camera=args.method == "cross_camera")
+                                      smoothing=args.smoothing, workers=args.workers)
         print(f"wrote {lines} speeds (m/s, one per frame) to {args.out}")
         return 0
     if args.camera is not None:
-        raise ValueError("--camera is for --method geometry or cross_camera; a speed model carries its own camera")
+        raise ValueError("--camera is for --method geometry; a speed model carries its own camera")
     lines = write_speeds(args.video, args.out, args.model or DEFAULT_MODEL,
                          smoothing=SMOOTHING_PAIRS if args.smoothing is None else args.smoothing,
                          workers=args.workers)

@@ -19,8 +19,7 @@ DEFAULT_MODEL = MODELS_DIR / "speed_flow_cnn.keras"  # the shipped model (models
 SMOOTHING_PAIRS = 41  # centred moving average over this many pairs, chosen with the model on the selection drives
 MODEL_FPS = 20.0  # speed models read flow per frame as at this frame rate: they give 20 x metres per frame, which
 # is m/s at 20 frames/s; other videos' answers are scaled by fps / MODEL_FPS (flow per frame is speed / fps)
-METHODS = ("model", "geometry", "cross_camera")  # `speed --method`: a trained model; the road geometry fit (no
-# training); that fit's raw speeds read by the model trained across cameras (models/speed_cross_camera.keras)
+METHODS = ("model", "geometry")  # `speed --method`: a trained model, or the road geometry fit (no training)
 
 
 MODEL_KIND = "speed model"  # what the errors call a speed model file
@@ -87,13 +86,11 @@ def check_method(method: str) -> str:
 
 
 def write_speeds_geometry(video_path: str | os.PathLike, out_path: str | os.PathLike, camera_path,
-                          smoothing: int | None = None, workers: int = 2, progress: bool = True,
-                          cross_camera: bool = False) -> int:
-    """Write one speed per line (m/s) for every frame of a video from its road geometry and return the number of
-    lines: the fit's raw speeds smoothed (no model), or with cross_camera read by the cross-camera model.
-    smoothing, if given, is the geometry's moving-average window in frames at the video's frame rate.
+                          smoothing: int | None = None, workers: int = 2, progress: bool = True) -> int:
+    """Write one speed per line (m/s) for every frame of a video from its road geometry (no model) and return the
+    number of lines. smoothing, if given, is the moving-average window in frames at the video's frame rate.
 
-    Every input (video, output path, camera file, options, the model file) is checked before flow starts.
+    Every input (video, output path, camera file, options) is checked before flow starts.
     """
     from .camera import load_camera
     from .geometry import GeometryParams, predict_video_speeds_geometry
@@ -104,16 +101,8 @@ def write_speeds_geometry(video_path: str | os.PathLike, out_path: str | os.Path
     check_workers(workers)
     params = GeometryParams()
     if smoothing is not None:
-        if cross_camera:
-            raise ValueError("--smoothing is for --method model or geometry; the cross-camera model smooths itself")
         params = replace(params, smoothing_s=check_smoothing(smoothing) / info.fps)
-    if cross_camera:
-        from .cross_camera import MODEL_PATH, predict_video_speeds_cross_camera
-
-        speeds = predict_video_speeds_cross_camera(video_path, camera, load_keras_model(MODEL_PATH, MODEL_KIND),
-                                                   workers, progress, str(camera_path))
-    else:
-        speeds = predict_video_speeds_geometry(video_path, camera, params, workers, progress, str(camera_path))
+    speeds = predict_video_speeds_geometry(video_path, camera, params, workers, progress, str(camera_path))
     save_labels(out_path, speeds)
     return len(speeds)
 
