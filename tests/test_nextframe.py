@@ -208,9 +208,21 @@ def test_flow_warp_carries_a_moving_square_one_step_further():
     assert error_warp < 0.5 * error_copy
 
 
-def test_predict_next_with_the_classical_flow_warp(tmp_path, capsys):
+def test_the_blend_is_the_weighted_mean_of_warp_and_last_frame_and_refuses_other_weights():
+    from motionlab.nextframe.models import FlowWarpPredictor
+
+    frames = np.random.default_rng(3).random((2, 2, 32, 32, 1)).astype(np.float32)
+    warp = FlowWarpPredictor((32, 32), 1, steps=1).predict_on_batch(frames)
+    blend = FlowWarpPredictor((32, 32), 1, steps=1, warp_weight=0.7).predict_on_batch(frames)
+    np.testing.assert_allclose(blend, 0.7 * warp + 0.3 * frames[:, -1:], atol=1e-6)
+    with pytest.raises(ValueError, match="warp_weight"):
+        FlowWarpPredictor((32, 32), warp_weight=1.5)
+
+
+@pytest.mark.parametrize("model", ["flow_warp", "flow_blend"])
+def test_predict_next_with_the_classical_predictors(tmp_path, capsys, model):
     video = square_video(tmp_path / "square.mp4", frames=8)
-    assert main(["predict-next", str(video), "--model", "flow_warp", "--json", "--quiet"]) == 0
+    assert main(["predict-next", str(video), "--model", model, "--json", "--quiet"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["context"] == 2 and result["size"] == [64, 64] and result["mse"] < result["mse_copy_last"]
 

@@ -228,14 +228,20 @@ def build_predictor(spec: PredictorSpec) -> keras.Model:
 
 class FlowWarpPredictor:
     """Classical motion compensation, no training: Farneback flow from the last frame back to the one before, and
-    the last frame warped one more step along it (repeatedly for more steps). It quacks like a Keras predictor:
-    input_shape (None, 2, H, W, C), output_shape (None, steps, H, W, C), predict_on_batch(frames in [0, 1])."""
+    the last frame warped one more step along it (repeatedly for more steps). With warp_weight < 1 each step is
+    that share of the warp plus the rest of the frame it came from: where the motion is uncertain, a blend of the two
+    guesses costs less squared error than either. It quacks like a Keras predictor: input_shape
+    (None, 2, H, W, C), output_shape (None, steps, H, W, C), predict_on_batch(frames in [0, 1])."""
 
-    def __init__(self, size: tuple[int, int] = (64, 64), channels: int = 1, steps: int = 1):
-        self.size, self.channels, self.steps = tuple(size), channels, steps
+    def __init__(self, size: tuple[int, int] = (64, 64), channels: int = 1, steps: int = 1,
+                 warp_weight: float = 1.0):
+        if not 0.0 <= warp_weight <= 1.0:
+            raise ValueError(f"warp_weight must be in [0, 1], got {warp_weight}")
+        self.size, self.channels, self.steps, self.warp_weight = tuple(size), channels, steps, warp_weight
         self.input_shape = (None, 2, *self.size, channels)
         self.output_shape = (None, steps, *self.size, channels)
-        self.name = f"flow_warp_{self.size[0]}x{self.size[1]}x{channels}"
+        kind = "flow_warp" if warp_weight == 1.0 else f"flow_blend{warp_weight:g}"
+        self.name = f"{kind}_{self.size[0]}x{self.size[1]}x{channels}"
         columns, rows = np.meshgrid(np.arange(self.size[1]), np.arange(self.size[0]))
         self._grid = np.stack([columns, rows], axis=-1).astype(np.float32)
 
@@ -251,8 +257,9 @@ class FlowWarpPredictor:
             source = self._grid + farneback(gray[1], gray[0])  # where each pixel of the last frame came from
             frame = window[-1]
             for step in range(self.steps):
-                frame = cv2.remap(frame, source[..., 0], source[..., 1], cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE).reshape(frame.shape)
+                warped = cv2.remap(frame, source[..., 0], source[..., 1], cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_REPLICATE).reshape(frame.shape)
+                frame = self.warp_weight * warped + (1.0 - self.warp_weight) * frame
                 predictions[index, step] = frame
         return predictions
 
