@@ -92,6 +92,8 @@ def action_rows() -> list[tuple[str, str, str]]:
             chosen = " (shipped: best on the validation actors)" if method == SHIPPED_METHODS["weizmann"] else ""
             validation = (f", validation actors {summary['validation_mean']:.1%}" if summary.get("validation_mean") is not None
                           else "")
+            if summary.get("selection_runs", 0) > summary["folds"]:  # extra validation actors per fold: what chooses
+                validation += f" ({summary['selection_runs']} validation runs: {summary['selection_mean']:.1%})"
             rows.append(("", f"Weizmann, leave one actor out ({summary['folds']} folds), {method}{chosen}",
                          f"accuracy {summary['accuracy']:.1%}{validation}"))
     return rows
