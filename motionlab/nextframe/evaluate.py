@@ -75,6 +75,8 @@ MNIST_MODELS = {  # table name -> weights under models/ (Moving MNIST, 10 in -> 
     "all-conv, 1 step fed back 10x, MSE": "nextframe_mnist_simvp_1step.keras",
     "ConvLSTM2D stack, fed back, BCE": "nextframe_mnist_convlstm.keras",
     "seed's Conv3D hybrid, fed back, MSE": "nextframe_mnist_conv3d.keras",
+    "all-conv, 10 at once, 110 min, BCE, cosine": "nextframe_mnist_simvp_long.keras",
+    "all-conv, 1 step fed back 10x, 45 min, BCE, cosine": "nextframe_mnist_simvp_1step_long.keras",
 }
 VIDEO_MODELS = {  # variant -> {table name -> weights under models/} (real video, 5 in -> 1 out)
     "gray64": {"all-conv residual, MSE": "nextframe_video_gray64.keras",
