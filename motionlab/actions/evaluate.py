@@ -178,13 +178,12 @@ def _save(results: dict, out: Path) -> None:
         Path(partial).write_text(json.dumps(results, indent=1))
 
 
-def selection_score(results: dict) -> float | None:
-    """Return a method's mean validation accuracy over every (fold, validation group) it was trained for: the
-    primary validation group of each fold and the extra ones of `extra_validation`; None for a baseline."""
+def validation_scores(results: dict) -> list[float]:
+    """Return a method's validation accuracy of every (fold, validation group) it was trained for: the primary
+    validation group of each fold, then the extra ones of `extra_validation`; empty for a baseline."""
     scores = [fold["validation_accuracy"] for fold in results["folds"].values() if "validation_accuracy" in fold]
-    scores += [record["validation_accuracy"] for extra in results.get("selection", {}).values()
-               for record in extra.values()]
-    return float(np.mean(scores)) if scores else None
+    return scores + [record["validation_accuracy"] for extra in results.get("selection", {}).values()
+                     for record in extra.values()]
 
 
 def summarise(results: dict) -> dict:
@@ -194,11 +193,11 @@ def summarise(results: dict) -> dict:
     correct = [int(np.argmax(c["probabilities"]) == c["true"]) for c in clips]
     per_fold = [fold["accuracy"] for fold in folds]
     validation = [fold["validation_accuracy"] for fold in folds if "validation_accuracy" in fold]
+    choosing = validation_scores(results)
     return {"accuracy": float(np.mean(correct)), "fold_mean": float(np.mean(per_fold)),
             "fold_std": float(np.std(per_fold)), "folds": len(per_fold), "clips": len(clips),
             "validation_mean": float(np.mean(validation)) if validation else None,
-            "selection_mean": selection_score(results),
-            "selection_runs": len(validation) + sum(len(extra) for extra in results.get("selection", {}).values())}
+            "selection_mean": float(np.mean(choosing)) if choosing else None, "selection_runs": len(choosing)}
 
 
 def collect(data_name: str, results_dir: Path = RESULTS_DIR, out: Path | None = None) -> dict:

@@ -111,11 +111,12 @@ def window_features(pair_speeds: np.ndarray, fps: float) -> np.ndarray:
     """Return the model's input for every pair of a raw series: (N-1, WINDOW_SAMPLES, 2) float32, channel 0 the raw
     speed / SPEED_SCALE_MPS (gaps filled from neighbours, edges repeated) resampled at fixed times around the pair,
     channel 1 whether the nearest pair there had a measurement (1) or a gap (0)."""
-    speeds = np.asarray(pair_speeds, np.float64)
-    known = np.isfinite(speeds)
-    count = len(speeds)
+    from .geometry import fill_gaps
+
+    known = np.isfinite(pair_speeds)
+    count = len(pair_speeds)
     index = np.arange(count)
-    filled = np.interp(index, index[known], speeds[known]) if known.any() else np.zeros(count)
+    filled = fill_gaps(pair_speeds)
     offsets = np.linspace(-WINDOW_S / 2, WINDOW_S / 2, WINDOW_SAMPLES) * fps  # in pairs
     at = np.clip(index[:, None] + offsets[None, :], 0, count - 1)
     values = np.interp(at.ravel(), index, filled).reshape(at.shape) / SPEED_SCALE_MPS

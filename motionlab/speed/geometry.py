@@ -287,15 +287,23 @@ def _map_chunks(chunks: Iterator[tuple[list[np.ndarray], int]], grid: RoadGrid, 
         cv2.setNumThreads(previous_threads)
 
 
-def smooth_pair_speeds(pair_speeds: np.ndarray, fps: float, params: GeometryParams = GeometryParams()) -> np.ndarray:
-    """Return pair speeds with gaps (NaN) filled from their neighbours, median-filtered and averaged over windows
-    fixed in seconds (GeometryParams.median_s, smoothing_s), clipped at 0: (N-1,) float32 m/s."""
+def fill_gaps(pair_speeds: np.ndarray) -> np.ndarray:
+    """Return pair speeds with gaps (NaN) filled by linear interpolation between their measured neighbours (edges
+    repeat the nearest measurement; all zeros when nothing was measured), (N,) float64 m/s."""
     speeds = np.asarray(pair_speeds, np.float64)
     known = np.isfinite(speeds)
     if not known.any():
-        return np.zeros(len(speeds), np.float32)
+        return np.zeros(len(speeds))
     index = np.arange(len(speeds))
-    speeds = np.interp(index, index[known], speeds[known])
+    return np.interp(index, index[known], speeds[known])
+
+
+def smooth_pair_speeds(pair_speeds: np.ndarray, fps: float, params: GeometryParams = GeometryParams()) -> np.ndarray:
+    """Return pair speeds with gaps (NaN) filled from their neighbours, median-filtered and averaged over windows
+    fixed in seconds (GeometryParams.median_s, smoothing_s), clipped at 0: (N-1,) float32 m/s."""
+    if not np.isfinite(pair_speeds).any():
+        return np.zeros(len(pair_speeds), np.float32)
+    speeds = fill_gaps(pair_speeds)
     speeds = np.median(_windows(speeds, params.window(params.median_s, fps)), axis=1)
     speeds = _windows(speeds, params.window(params.smoothing_s, fps)).mean(axis=1)
     return np.maximum(speeds, 0).astype(np.float32)
