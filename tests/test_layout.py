@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "motionlab"
-GROUND = ("_quiet", "cache", "progress", "model_files", "video", "frames", "plots", "synth", "flow", "clips")  # below
+GROUND = ("_quiet", "cache", "progress", "model_files", "threads", "video", "frames", "plots", "synth", "flow", "clips")  # below
 TOP = ("commands", "web", "demo", "__main__")  # above every problem
 INFERENCE_NOT_TRAINING = [("speed.predict", "speed.training"), ("jumps.counting", "jumps.training"),
                           ("jumps.ship", "jumps.evaluate")]  # (module, what it must never import, even indirectly)

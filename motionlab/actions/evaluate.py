@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 from ..cache import CACHE_DIR, MODELS_DIR, atomic_output
 from ..clips import ClipDataset, group_folds
 from ..clips.decode import decode_clip
+from ..threads import limit_threads
 from .baselines import DESCRIPTORS, clip_descriptor, majority, nearest_neighbour
 from .data import ActionData, load_action_data
 from .models import ARCHITECTURES
@@ -261,9 +261,6 @@ def main(argv: list[str] | None = None) -> int:
     for method in methods + ([args.ship] if args.ship else []):
         parse_method(method)
     if methods or args.ship:
-        os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-        from .training import limit_threads
-
         limit_threads(args.threads)
     for method in methods:
         evaluate_method(data, method, args.epochs, max_folds=args.max_folds,

@@ -14,18 +14,6 @@ EPOCHS = 30  # upper bound; early stopping on validation loss usually ends soone
 LR_FACTOR = 0.5  # a plateau's learning-rate cut (with lr_patience > 0)
 
 
-def limit_threads(threads: int = 1) -> None:
-    """Limit TensorFlow to `threads` intra-op and inter-op threads (the machine is shared); call before any model."""
-    import tensorflow as tf
-
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-    except RuntimeError:
-        pass  # TensorFlow already started; its thread pools stay as they are
-
-
 def train_action_model(architecture: str, train: ClipDataset, validation: ClipDataset | None = None,
                        epochs: int = EPOCHS, patience: int = PATIENCE, settings: ModelSettings = ModelSettings(),
                        weights: str | None = None, checkpoint: str | os.PathLike | None = None, seed: int = 0,

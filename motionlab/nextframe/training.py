@@ -16,6 +16,7 @@ import keras
 import numpy as np
 
 from ..cache import MODELS_DIR, atomic_output
+from ..threads import limit_threads
 from . import data
 from .losses import LOSSES, mse_per_frame
 from .models import PredictorSpec, build_predictor, with_warped_frame
@@ -271,14 +272,6 @@ def read_training_log(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return {key: np.array([float(row[key]) for row in rows]) for key in rows[0]} if rows else {}
 
 
-def _limit_threads(threads: int) -> None:
-    """Pin TensorFlow to `threads` intra-op and inter-op threads (call before any TensorFlow work)."""
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Train the named recipes one after another (shared CPU: one TensorFlow thread by default)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -288,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out-dir", default=str(MODELS_DIR))
     parser.add_argument("--fast", action="store_true", help="tiny data and 2 epochs (a smoke test)")
     args = parser.parse_args(argv)
-    _limit_threads(args.threads)
+    limit_threads(args.threads)
     keras.utils.set_random_seed(14)
     for name in args.recipes:
         _, path = train_recipe(name, args.minutes, args.out_dir, fast=args.fast)

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..cache import DATA_DIR, MODELS_DIR, atomic_output, cache_path, save_array_atomic
 from ..progress import progress_bar
+from ..threads import limit_threads
 from ..video import load_video_labels, probe_video
 from .camera import Camera
 from .models import CentreMean  # the model's layer: importing it registers it for loading
@@ -222,11 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--evaluate-only", action="store_true", help="score the saved model again")
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads")
     args = parser.parse_args(argv)
-    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    limit_threads(args.threads)
     import keras
 
     training = None if args.evaluate_only else train(args.drives, args.epochs)
