@@ -213,3 +213,33 @@ def test_extra_validation_adds_choosing_scores_without_touching_held_out_ones(sy
     assert summary["selection_runs"] == 2
     assert summary["selection_mean"] == pytest.approx(np.mean([fold["validation_accuracy"],
                                                                 *(r["validation_accuracy"] for r in extra.values())]))
+
+
+def test_an_ensemble_averages_its_members_and_saves_as_one_model(tmp_path):
+    import keras
+
+    from motionlab.actions.models import average_of
+
+    members = []
+    for seed in range(3):  # members that disagree: different initial weights
+        keras.utils.set_random_seed(seed)
+        members.append(build_model("single_frame", (4, 8, 8, 1), 3))
+    clips = np.random.default_rng(9).random((5, 4, 8, 8, 1), np.float32)
+    expected = np.mean([np.asarray(member(clips)) for member in members], axis=0)
+    ensemble = average_of(members)
+    assert average_of(members[:1]) is members[0]
+    ensemble.save(tmp_path / "ensemble.keras")
+    loaded = keras.saving.load_model(tmp_path / "ensemble.keras", compile=False)
+    assert loaded.input_shape == members[0].input_shape
+    assert np.allclose(np.asarray(loaded(clips)), expected, atol=1e-5)
+    assert not np.allclose(np.asarray(members[0](clips)), expected, atol=1e-3)
+
+
+def test_an_ensemble_recipe_trains_its_members_from_different_seeds(synthetic_data, tmp_path):
+    from motionlab.actions.recipes import RECIPES
+
+    results = evaluate_method(synthetic_data, "single_frame@patient_x3", epochs=1, results_dir=tmp_path, verbose=0,
+                              max_folds=1)
+    (fold,) = results["folds"].values()
+    assert len(fold["member_best_epochs"]) == RECIPES["patient_x3"].members == 3
+    assert fold["best_epoch"] == 1 and 0.0 <= fold["validation_accuracy"] <= 1.0

@@ -20,11 +20,12 @@ from ..clips.decode import decode_clip
 from ..threads import limit_threads
 from .baselines import DESCRIPTORS, clip_descriptor, majority, nearest_neighbour
 from .data import ActionData, load_action_data
-from .models import ARCHITECTURES
+from .models import ARCHITECTURES, average_of
 from .recipes import split_recipe
 
 BASELINES = ("majority", "nn_mhi", "nn_mean_diff")
 INPUTS = {"": None, "_diff": "diff", "_flow": "flow", "_gray": None}  # method suffix -> motion of the input
+MEMBER_SEED_STEP = 10_000  # seed offset between an ensemble's members (fold seeds are below 1,000)
 RESULTS_DIR = CACHE_DIR / "actions_loao"  # one JSON per data set and method, fold by fold (resumable)
 
 
@@ -98,21 +99,40 @@ def _split_validation(data: ActionData, paths, train_idx, validation_group: str)
     return train_idx[~in_validation], train_idx[in_validation]
 
 
-def _train_fold(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, test_idx, epochs: int,
-                seed: int, verbose: int):
-    """Train one method on fit_idx, stopping on validation_idx; return (model, test dataset, validation record)."""
+def _train_members(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, test_idx,
+                   epochs: int, seed: int, verbose: int = 2):
+    """Train the recipe's members (one model unless it is an ensemble), member m from seed + MEMBER_SEED_STEP * m
+    (so member 0 is the single model of the same seed); stop on validation_idx (None: train all epochs, the shipped
+    model); return (ensemble model, [history of each member], test dataset, validation dataset)."""
     from .training import train_action_model
 
-    architecture, _, _ = parse_method(method)
-    train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx, validation_idx, test_idx,
-                                           seed=seed)
-    model, history = train_action_model(architecture, train, validation, epochs=epochs, seed=seed, verbose=verbose,
-                                        **recipe_options(method))
+    architecture, recipe = parse_method(method)[0], split_recipe(method)[1]
+    members, histories = [], []
+    for member in range(recipe.members):
+        member_seed = seed + MEMBER_SEED_STEP * member
+        train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx,
+                                               test_idx if validation_idx is None else validation_idx, test_idx,
+                                               seed=member_seed)
+        model, history = train_action_model(architecture, train, validation if validation_idx is not None else None,
+                                            epochs=epochs, seed=member_seed, verbose=verbose, **recipe_options(method))
+        members.append(model)
+        histories.append(history)
+    return average_of(members), histories, test, validation
+
+
+def _train_fold(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, test_idx, epochs: int,
+                seed: int, verbose: int):
+    """Train one method on fit_idx, stopping on validation_idx; return (model, test dataset, validation record).
+    For an ensemble the record holds the members' median best epoch and the averaged model's validation scores."""
+    model, histories, test, validation = _train_members(data, method, paths, labels, names, fit_idx, validation_idx,
+                                                        test_idx, epochs, seed, verbose)
     validation_probabilities = predict_clips(model, validation)
-    best = int(np.argmin(history["val_loss"]))
-    record = dict(best_epoch=best + 1, epochs_run=len(history["val_loss"]),
-                  validation_loss=float(history["val_loss"][best]),
+    best = [int(np.argmin(history["val_loss"])) for history in histories]
+    record = dict(best_epoch=int(np.median(best)) + 1, epochs_run=max(len(h["val_loss"]) for h in histories),
+                  validation_loss=float(np.mean([h["val_loss"][b] for h, b in zip(histories, best)])),
                   validation_accuracy=float(np.mean(validation_probabilities.argmax(1) == validation.labels)))
+    if len(histories) > 1:
+        record["member_best_epochs"] = [b + 1 for b in best]
     return model, test, record
 
 
@@ -225,19 +245,16 @@ def chosen_epochs(data_name: str, method: str, results_dir: Path = RESULTS_DIR) 
 
 def ship(data: ActionData, method: str, epochs: int, out: Path, seed: int = 0) -> dict:
     """Train one method on every group for a fixed number of epochs (chosen on the folds' validation groups) and
-    save it to out (.keras); return what was done."""
-    from .training import train_action_model
-
+    save it to out (.keras; an ensemble recipe's members averaged in one model); return what was done."""
     paths, labels, names = data.videos()
     everything = np.arange(len(paths))
-    train, _, _ = datasets_for(data, method, paths, labels, names, everything, everything[:1], everything[:1], seed)
     started = time.time()
-    model, history = train_action_model(parse_method(method)[0], train, None, epochs=epochs, seed=seed,
-                                        **recipe_options(method))
+    model, histories, _, _ = _train_members(data, method, paths, labels, names, everything, None, everything[:1],
+                                            epochs, seed)
     with atomic_output(out) as partial:
         model.save(partial)
     return {"method": method, "epochs": epochs, "seconds": round(time.time() - started, 1),
-            "final_loss": float(history["loss"][-1])}
+            "final_loss": float(np.mean([history["loss"][-1] for history in histories]))}
 
 
 def main(argv: list[str] | None = None) -> int:

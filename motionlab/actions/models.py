@@ -92,3 +92,14 @@ def build_model(architecture: str, input_shape: tuple[int, int, int, int], class
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="categorical_crossentropy",
                   metrics=["accuracy"])
     return model
+
+
+def average_of(members: list[keras.Model]) -> keras.Model:
+    """Return one model whose output is the mean of the members' class probabilities (an ensemble saved and loaded
+    as a single .keras file, read by classify like any other); one member is returned unchanged."""
+    if len(members) == 1:
+        return members[0]
+    inputs = keras.Input(members[0].input_shape[1:], name="clip")
+    named = [keras.Model(m.inputs, m.outputs[0], name=f"member_{i}") for i, m in enumerate(members)]  # unique names
+    outputs = layers.Average(name="probabilities")([member(inputs) for member in named])
+    return keras.Model(inputs, outputs, name=f"{members[0].name}_x{len(members)}")
