@@ -26,7 +26,7 @@ from motionlab.jumps.data import load_jump_labels
 from motionlab.jumps.metrics import score_clip, summarise
 from motionlab.jumps.results import load_results, save_fold
 from motionlab.synth.jumprope import JumpropeRenderer, render_jumprope
-from motionlab.video import VideoError, count_frames, write_video
+from motionlab.video import VideoError, count_frames, probe_video, write_video
 
 TEST_SEED = 900001  # far from the training clips' seeds (0..39)
 
@@ -279,3 +279,31 @@ def test_labelled_runs_are_added_and_replaced_by_label(tmp_path):
     store_run(path, "candidate", {"count": 2})
     stored = store_run(path, "shipped", {"count": 3})
     assert stored == json.loads(path.read_text()) == {"shipped": {"count": 3}, "candidate": {"count": 2}}
+
+
+def test_phone_clips_pair_each_labels_file_with_its_video(tmp_path):
+    from motionlab.jumps.phone_clips import phone_clips
+
+    (tmp_path / "labels" / "speed_annotations").mkdir(parents=True)
+    (tmp_path / "videos").mkdir()
+    for name in ("a", "b"):
+        np.save(tmp_path / "labels" / "speed_annotations" / f"{name}.npy", np.array([3, 9], np.int32))
+    (tmp_path / "videos" / "a.mp4").write_bytes(b"")
+    (tmp_path / "videos" / "c.mp4").write_bytes(b"")  # a video without labels is not a labelled clip
+    clips = phone_clips(tmp_path / "videos", tmp_path / "labels")
+    assert [(c.name, c.video.name) for c in clips] == [("a", "a.mp4")]
+
+
+def test_our_labels_of_the_phone_clips_lie_inside_their_videos():
+    from motionlab.jumps.data import LABELLED_HERE_DIR, UNLABELLED_DIR
+    from motionlab.jumps.phone_clips import phone_clips
+
+    labels = sorted((LABELLED_HERE_DIR / "speed_annotations").glob("*.npy"))
+    assert labels, "the labels made here are part of the repository"
+    if not UNLABELLED_DIR.is_dir():
+        pytest.skip(f"{UNLABELLED_DIR}: not here")
+    clips = phone_clips()
+    assert len(clips) == len(labels)
+    for clip in clips:
+        frames = load_jump_labels(clip.labels, probe_video(clip.video).frame_count)  # raises if outside the video
+        assert len(frames) >= 3 and np.all(np.diff(frames) >= 8)  # bounces at 30 frames/s: >= 8 frames apart

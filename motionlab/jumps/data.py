@@ -11,12 +11,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..cache import DATA_DIR, LABEL_DIR, SHARED_DATA_DIR, VIDEO_DIR, cache_path, save_array_atomic
+from ..cache import DATA_DIR, LABEL_DIR, REPO_ROOT, SHARED_DATA_DIR, VIDEO_DIR, cache_path, save_array_atomic
 from ..progress import progress_bar
 from ..video import VideoError, iter_frames, probe_video
 
 JUMPROPE_DIR = Path(os.environ.get("MOTIONLAB_JUMPROPE", SHARED_DATA_DIR / "jumprope"))  # the real clips, read in
 # place (never copied here); override with MOTIONLAB_JUMPROPE
+UNLABELLED_DIR = SHARED_DATA_DIR / "jumprope_unlabelled"  # real clips that came without labels (its README says
+# what each is); the labels we made for some of them are in LABELLED_HERE_DIR
+LABELLED_HERE_DIR = REPO_ROOT / "labels" / "jumprope_unlabelled"  # ROOT/LABEL_DIR/*.npy, how: labels/README.md
 SYNTH_DIR = DATA_DIR / "synth" / "jumprope"  # synthetic clips rendered by `python -m motionlab synth jumprope`
 SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where the side and three-quarter training clips are rendered
 STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where the rule-choosing speed steps are rendered

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cache import MODELS_DIR, SHARED_DATA_DIR
+from ..cache import MODELS_DIR
 from ..progress import progress_bar
 from ..video import write_video
+from .data import UNLABELLED_DIR
 from .negatives import QUVA_DIR, quva_held_out, quva_videos
 from .results import store_run
 
 RESULTS_PATH = MODELS_DIR / "jump_no_jumps_results.json"  # what the README and notebook 04 report
-UNLABELLED_DIR = SHARED_DATA_DIR / "jumprope_unlabelled"  # real clips without labels (its README says what each is)
 NO_ROPE_CLIPS = {"jump14": "swinging the rope and walking", "jump2": "jumping with no rope (mimed)",
                  "jumping": "five people jumping without ropes"}  # from that folder's README
 QUVA_HALVES = {False: "QUVA training half", True: "QUVA held-out half"}  # kind of a QUVA video, by its side
