@@ -307,3 +307,28 @@ def test_our_labels_of_the_phone_clips_lie_inside_their_videos():
     for clip in clips:
         frames = load_jump_labels(clip.labels, probe_video(clip.video).frame_count)  # raises if outside the video
         assert len(frames) >= 3 and np.all(np.diff(frames) >= 8)  # bounces at 30 frames/s: >= 8 frames apart
+
+
+def test_idle_poses_walk_on_alternate_feet_and_swing_the_rope_with_feet_down():
+    from motionlab.synth.jumprope_plan import idle_pose
+
+    walking = [idle_pose("walk", 2.0, t) for t in np.arange(0, 1.0, 0.05)]
+    assert max(p.foot_lift[0] for p in walking) > 0 and max(p.foot_lift[1] for p in walking) > 0
+    assert all(min(p.foot_lift) == 0 for p in walking) and not any(p.rope_moving for p in walking)
+    swinging = [idle_pose("swing", 2.0, t) for t in (0.0, 0.1, 0.2)]
+    assert all(p.rope_moving and p.foot_lift == (0.0, 0.0) and p.body_lift == 0 for p in swinging)
+    assert len({round(p.rope_angle, 3) for p in swinging}) == 3
+    with pytest.raises(ValueError, match="idle activity"):
+        idle_pose("dance", 2.0, 0.0)
+
+
+def test_idle_clips_move_before_and_after_the_jumps_without_labels_there():
+    plain, idle = JumpropeRenderer(5), JumpropeRenderer(5, idle=True)
+    assert np.array_equal(plain.frame(3), JumpropeRenderer(5).frame(3))  # idle=False clips are unchanged
+    assert len(idle.labels()) == len(plain.labels())  # the same jumps, later in a longer clip
+    lead = idle.labels()[0] - plain.labels()[0]
+    assert lead >= idle.fps * 1.0 - 1 and idle.n_frames > plain.n_frames + lead
+    assert idle.plan.before != "stand" or idle.plan.after != "stand"
+    moving = idle.plan.before != "stand"
+    frames = [idle.frame(i).astype(np.int16) for i in (2, 6)]
+    assert (np.abs(frames[1] - frames[0]).mean() > 0.5) == moving  # walking or rope turning shows, no label

@@ -22,10 +22,14 @@ UNLABELLED_DIR = SHARED_DATA_DIR / "jumprope_unlabelled"  # real clips that came
 LABELLED_HERE_DIR = REPO_ROOT / "labels" / "jumprope_unlabelled"  # ROOT/LABEL_DIR/*.npy, how: labels/README.md
 SYNTH_DIR = DATA_DIR / "synth" / "jumprope"  # synthetic clips rendered by `python -m motionlab synth jumprope`
 SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where the side and three-quarter training clips are rendered
+IDLE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_idle"  # where the clips with idle lead-ins and run-outs are rendered
 STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where the rule-choosing speed steps are rendered
 SYNTH_CLIPS = 40  # front-view synthetic training clips of every style (seed 0); the count of the shipped recipe
 SIDE_SYNTH_CLIPS = 16  # side-view synthetic speed-step training clips (seed 1) (models/README_jumprope.md)
 OBLIQUE_SYNTH_CLIPS = 16  # three-quarter-view synthetic speed-step training clips (seed 2) (models/README_jumprope.md)
+IDLE_SYNTH_CLIPS = 8  # per view (front: every style; side: speed steps), seed 3: clips whose athlete walks, stands
+# or turns the rope without jumping for 1-3 s before and after the jumps (synth.jumprope idle=True); hand-set, the
+# size of the side and oblique sets per view
 SEED_SYNTH_CLIPS = 8  # synthetic clips the seed models train on, the first of SYNTH_CLIPS (128x128 is slow on a CPU)
 STEP_SELECTION_CLIPS = 12  # synthetic speed-step clips per view (front, side; seed 9, never trained on) on which a
 # counter chooses its counting rule without seeing the real labels
@@ -269,6 +273,18 @@ def synthetic_clips(count: int = SYNTH_CLIPS, side: int = SIDE_SYNTH_CLIPS,
             render_jumprope_set(SIDE_SYNTH_DIR, videos=videos, seed=seed, view=view, style="alternate")
             clips += [clip for clip in list_clips(SIDE_SYNTH_DIR) if clip.name.startswith(f"synth_{view}_")][:videos]
     return clips
+
+
+def idle_clips(count: int = IDLE_SYNTH_CLIPS) -> list[Clip]:
+    """Return the synthetic clips with idle lead-ins and run-outs (front views of every style, then side-view speed
+    steps; seed 3), rendering any that are missing."""
+    from ..synth.jumprope import render_jumprope_set
+
+    render_jumprope_set(IDLE_SYNTH_DIR, videos=count, seed=3, idle=True)
+    render_jumprope_set(IDLE_SYNTH_DIR, videos=count, seed=3, view="side", style="alternate", idle=True)
+    clips = list_clips(IDLE_SYNTH_DIR)
+    return ([c for c in clips if c.name.startswith("synth_idle_")][:count]
+            + [c for c in clips if c.name.startswith("synth_side_idle_")][:count])
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,6 +18,7 @@ from .data import (
     SYNTH_CLIPS,
     Clip,
     counter_frames,
+    idle_clips,
     labelled_span,
     list_clips,
     load_jump_labels,
@@ -44,6 +45,8 @@ METHODS = {  # method -> (fold scheme, what it is)
     "counter_nozoom": ("loo", "ablation: improved counter trained without the random zoom and shift of its windows"),
     "counter_negatives": ("loo", "improved counter also trained on no-jump videos (the QUVA training half, static "
                                  "noise) as all-zero targets"),
+    "counter_idle": ("loo", "improved counter also trained on synthetic clips whose athlete walks, stands or turns "
+                            "the rope without jumping before and after the jumps (zero targets there)"),
     "seed_gray": ("pairs", "seed model, grayscale 4x128x128, softmax > 0.5"),
     "seed_rgb": ("pairs", "seed model, RGB 4x128x128, softmax > 0.8"),
     "seed_flow": ("pairs", "seed model, Farneback flow 3x128x128x2, softmax > 0.8"),
@@ -141,6 +144,8 @@ def _extra_clips(method: str, synthetic: list[Clip], synth: int) -> list[Clip]:
         return synthetic[:synth]
     if method == "counter_nooblique":
         return synthetic[:synth + SIDE_SYNTH_CLIPS]
+    if method == "counter_idle":
+        return synthetic + idle_clips()
     return synthetic
 
 

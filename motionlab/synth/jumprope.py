@@ -15,7 +15,7 @@ import numpy as np
 from ..cache import LABEL_DIR, VIDEO_DIR, save_array_atomic
 from ..progress import progress_bar
 from ..video import write_video
-from .jumprope_plan import JumpPlan, Pose, landing_frames, plan_jumps, pose_at
+from .jumprope_plan import IDLE_ACTIVITIES, WALK_CADENCE_HZ, JumpPlan, Pose, landing_frames, plan_jumps, pose_at, walked_x
 from .textures import colorize, fractal_noise
 
 FRAMINGS = {"landscape": (360, 640), "portrait": (640, 360), "square": (480, 480)}  # (height, width), pixels
@@ -30,6 +30,9 @@ VIEWS = ("front", "side", "oblique")  # camera facing the athlete, filming from 
 OBLIQUE_YAW = (0.35, 0.8)  # an oblique clip's yaw, drawn per clip: 0 is the front view, 1 the side view
 SIDE_LEAN = 0.12  # forward lean of the shoulders over the hips in the side view, fraction of the athlete's height
 SIDE_FAR_SHADE = 0.6  # the far limbs of a side view are drawn at this share of their colour (in shadow)
+IDLE_SECONDS = (1.0, 3.0)  # s: with idle=True, how long the athlete walks, stands or turns the rope without jumping
+# before the first jump and after the last (drawn per clip); real lead-ins and run-outs are seconds long
+IDLE_SEED_OFFSET = 7_919  # the idle activities are drawn from seed + this, so idle=False clips stay as they were
 
 
 def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, int]:
@@ -116,7 +119,7 @@ class JumpropeRenderer:
     """Draws the frames of one synthetic clip; the same seed gives the same clip and labels."""
 
     def __init__(self, seed: int, style: str | None = None, framing: str | None = None, fps: float | None = None,
-                 duration_s: float | None = None, view: str = "front"):
+                 duration_s: float | None = None, view: str = "front", idle: bool = False):
         if view not in VIEWS:
             raise ValueError(f"view must be one of {VIEWS}, got {view!r}")
         self.view = view
@@ -128,8 +131,18 @@ class JumpropeRenderer:
         self.height, self.width = FRAMINGS[framing]
         self.fps = float(fps or rng.choice(FPS_CHOICES))
         duration_s = duration_s or rng.uniform(*DURATION_RANGE_S)
-        self.n_frames = int(duration_s * self.fps)
         self.plan: JumpPlan = plan_jumps(rng, duration_s, style)
+        if idle:  # seconds of walking, standing or rope turning without a jump around the jumping (zero labels)
+            idle_rng = np.random.default_rng(seed + IDLE_SEED_OFFSET)
+            before_s, after_s = idle_rng.uniform(*IDLE_SECONDS, 2)
+            activities = idle_rng.choice(IDLE_ACTIVITIES, 2)
+            while set(activities) == {"stand"}:
+                activities = idle_rng.choice(IDLE_ACTIVITIES, 2)
+            self.plan.landings_s = self.plan.landings_s + before_s
+            self.plan.before, self.plan.after = (str(a) for a in activities)
+            self.plan.idle_cadence_hz = float(idle_rng.uniform(*WALK_CADENCE_HZ))
+            duration_s += before_s + after_s
+        self.n_frames = int(duration_s * self.fps)
         self.background, floor_row = _background(rng, self.height, self.width)
         size = self.height * rng.uniform(*ATHLETE_HEIGHT_RANGE)
         self.size = min(size, 0.9 * self.width / 0.5)
@@ -162,7 +175,8 @@ class JumpropeRenderer:
         canvas = self.background.copy()
         t = index / self.fps
         pose = pose_at(self.plan, t)
-        hands = _draw_person(canvas, self.feet_x, self.floor_y, self.size, self.colours, pose, facing=self.facing,
+        feet_x = float(np.clip(self.feet_x + self.facing * walked_x(self.plan, t) * self.size, 0, 2 * MARGIN + self.width))
+        hands = _draw_person(canvas, feet_x, self.floor_y, self.size, self.colours, pose, facing=self.facing,
                              yaw=self.yaw)
         reach_down = self.floor_y - np.mean([h[1] for h in hands]) + 0.02 * self.size
         swing = self.facing * 0.3 * self.size * self.yaw
@@ -204,17 +218,19 @@ def render_jumprope(out_dir: str | os.PathLike, name: str, seed: int, effect: st
 
 
 def render_jumprope_set(out_dir: str | os.PathLike, videos: int = 20, seed: int = 0, view: str = "front",
-                        style: str | None = None, effect: str = "plain") -> list[Path]:
-    """Render `videos` clips named synth_SEED_I (other views: synth_VIEW_SEED_I; effects: synth_EFFECT_..), skipping
-    those already there; return the video paths."""
+                        style: str | None = None, effect: str = "plain", idle: bool = False) -> list[Path]:
+    """Render `videos` clips named synth_SEED_I (other views: synth_VIEW_SEED_I; effects: synth_EFFECT_..; idle
+    activities around the jumping: synth_idle_..), skipping those already there; return the video paths."""
     if videos < 1:
         raise ValueError(f"videos must be at least 1, got {videos}")
     paths = []
-    prefix = "synth" + "".join(f"_{part}" for part in (view, effect) if part not in ("front", "plain"))
+    prefix = "synth" + "".join(f"_{part}" for part in (view, effect) if part not in ("front", "plain")) + (
+        "_idle" if idle else "")
     for i in progress_bar(range(videos), desc=f"render jump-rope clips ({view})", unit="clip"):
         name = f"{prefix}_{seed}_{i:03d}"
         video_path = Path(out_dir) / VIDEO_DIR / f"{name}.mp4"
         if not (video_path.exists() and (Path(out_dir) / LABEL_DIR / f"{name}.npy").exists()):
-            video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i, view=view, style=style, effect=effect)
+            video_path, _ = render_jumprope(out_dir, name, seed=seed * 100003 + i, view=view, style=style, effect=effect,
+                                            idle=idle)
         paths.append(video_path)
     return paths

@@ -16,6 +16,12 @@ PAUSE_PROB = 0.35  # chance that a clip contains a pause (athlete stands, rope s
 MISS_PROB = 0.35  # chance that a clip contains a miss (rope stops at the feet, no landing counted)
 ROPE_BOTTOM_PHASE = 0.85  # fraction of a jump's interval at which the rope passes under the feet
 CONTACT_FRACTION = 0.3  # fraction of a two-foot jump's interval spent on the ground
+IDLE_ACTIVITIES = ("stand", "walk", "swing")  # what the athlete does before the first and after the last jump:
+# stand still, walk (feet take turns, the body moves across, the rope hangs), or turn the rope beside the feet
+# without jumping (feet on the floor): the lead-ins and run-outs of real clips where nobody jumps
+WALK_CADENCE_HZ = (1.5, 2.2)  # steps per second of a walking athlete; a person's ordinary walking pace
+WALK_FOOT_LIFT = 0.06  # a walking step's foot lift, fraction of the athlete's height (a jump's speed step: 0.10)
+WALK_SPEED = 0.35  # athlete heights per second walked across the image (about 0.6 m/s for a 1.7 m person)
 
 
 @dataclass
@@ -26,6 +32,9 @@ class JumpPlan:
     style: str
     turns: int
     period_s: float  # nominal time between landings, s
+    before: str = "stand"  # IDLE_ACTIVITIES entry: what the athlete does before the first landing
+    after: str = "stand"  # and after the last
+    idle_cadence_hz: float = 2.0  # steps (walk) or rope turns (swing) per second while idle
 
 
 def plan_jumps(rng: np.random.Generator, duration_s: float, style: str | None = None) -> JumpPlan:
@@ -72,8 +81,8 @@ def pose_at(plan: JumpPlan, t: float) -> Pose:
     """Return the Pose at time t (s); the rope passes the feet just before each landing."""
     landings = plan.landings_s
     k = int(np.searchsorted(landings, t))  # the next landing is landings[k]
-    if k == 0 or k == len(landings):
-        return Pose(0.0, (0.0, 0.0), np.pi * 0.9, False)  # before the first / after the last jump
+    if k == 0 or k == len(landings):  # before the first / after the last jump
+        return idle_pose(plan.before if k == 0 else plan.after, plan.idle_cadence_hz, t)
     start, stop = landings[k - 1], landings[k]
     interval = stop - start
     if interval > 1.6 * plan.period_s:  # pause or miss: stand, then start again one period before landing
@@ -92,6 +101,30 @@ def pose_at(plan: JumpPlan, t: float) -> Pose:
     air = max(0.0, (u - CONTACT_FRACTION) / (1 - CONTACT_FRACTION))
     height = (0.09 if plan.turns == 2 else 0.05) * np.sin(np.pi * air)
     return Pose(height, (0.3 * height, 0.3 * height), rope_angle, True)
+
+
+def idle_pose(activity: str, cadence_hz: float, t: float) -> Pose:
+    """Return the Pose at time t (s) of an athlete who is not jumping: standing, walking (feet take turns on the
+    floor at cadence_hz steps per second), or turning the rope beside planted feet (cadence_hz turns per second)."""
+    if activity == "walk":
+        phase = (t * cadence_hz) % 2.0  # two steps: left foot, then right
+        foot = WALK_FOOT_LIFT * np.sin(np.pi * (phase % 1.0)) ** 2
+        return Pose(0.005 * np.sin(np.pi * (phase % 1.0)), (foot, 0.0) if phase < 1 else (0.0, foot), np.pi * 0.9,
+                    False)
+    if activity == "swing":
+        return Pose(0.0, (0.0, 0.0), np.pi + 2 * np.pi * cadence_hz * t, True)
+    if activity != "stand":
+        raise ValueError(f"idle activity must be one of {IDLE_ACTIVITIES}, got {activity!r}")
+    return Pose(0.0, (0.0, 0.0), np.pi * 0.9, False)
+
+
+def walked_x(plan: JumpPlan, t: float) -> float:
+    """Return how far (athlete heights, signed) a walking athlete has moved from where it jumps at time t (s)."""
+    if plan.before == "walk" and len(plan.landings_s) and t < plan.landings_s[0]:
+        return -WALK_SPEED * (plan.landings_s[0] - t)  # walks in, stops at the spot where it jumps
+    if plan.after == "walk" and len(plan.landings_s) and t > plan.landings_s[-1]:
+        return WALK_SPEED * (t - plan.landings_s[-1])  # walks off
+    return 0.0
 
 
 def landing_frames(plan: JumpPlan, fps: float, n_frames: int) -> np.ndarray:
