@@ -41,6 +41,19 @@ def count_clips(clips: list[Clip], model_path: Path | None = None) -> list[dict]
     return rows
 
 
+def stored_table(path: Path = RESULTS_PATH):
+    """Return the stored runs as one pandas DataFrame: a row per (run, clip) with the true count, the count in the
+    labelled span and over the whole clip."""
+    import json
+
+    import pandas as pd
+
+    rows = [{"run": label, "clip": row["clip"], "true": row["true"], "in span": row["pred"],
+             "whole clip": row["pred_whole_clip"]}
+            for label, entry in json.loads(Path(path).read_text()).items() for row in entry["clips"]]
+    return pd.DataFrame(rows).set_index(["run", "clip"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Count the labelled phone clips, store the run and print it; 2 if there are none here."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
