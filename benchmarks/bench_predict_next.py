@@ -5,7 +5,12 @@ pays), predict_next_video with the model loaded (decode, predict, score against 
 (Python start, TensorFlow import and model load included). Reports each as frames/s and as a ratio to decoding.
 Default input: a real QUVA test video when ../shared/data is present, else a rendered synthetic clip.
 
-Usage: python benchmarks/bench_predict_next.py [--video FILE] [--model video] [--repeats 3]
+With several --model names, each is timed in turn on the same video and the last line gives each one's
+predict_next_video rate as a ratio to the first's (a ratio from one run survives a machine shared with other jobs
+better than a rate does).
+
+Usage: python benchmarks/bench_predict_next.py [--video FILE] [--model video [dis_blend ...]] [--repeats 3]
+       [--threads N]
 """
 
 from __future__ import annotations
@@ -49,35 +54,51 @@ def main() -> int:
     """Run the benchmark and print one line per measurement."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--video", type=Path, help="video to predict (default: see above)")
-    parser.add_argument("--model", default="video", help="model name or .keras file (default: video)")
+    parser.add_argument("--model", nargs="+", default=["video"],
+                        help="model names or .keras files, timed in turn (default: video)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--threads", type=int, help="pin TensorFlow, OpenMP and OpenCV to this many threads")
     args = parser.parse_args()
+    if args.threads:
+        import cv2
+
+        from motionlab.threads import limit_threads
+
+        limit_threads(args.threads)
+        cv2.setNumThreads(args.threads)
     from motionlab.nextframe.predict import load_predictor, model_geometry, predict_next_video
     from motionlab.video import count_frames, iter_frames, probe_video
 
+    rates = {}
     with tempfile.TemporaryDirectory() as folder:
         video = args.video or default_video(Path(folder))
         frames = count_frames(video)
         info = probe_video(video)
-        geometry = model_geometry(load_predictor(args.model))
-        print(f"video: {video.name}, {info.width}x{info.height}, {frames} frames; model {args.model} at "
-              f"{geometry['size']}, {os.cpu_count()} CPU cores visible")
-        decode = best_time(lambda: sum(1 for _ in iter_frames(video, size=geometry["size"], gray=geometry["gray"])),
-                           args.repeats)
-        print(f"decode only        : {decode:6.2f} s  {frames / decode:7.1f} frames/s  (1.00x)")
-        predict_next_video(video, model=args.model, progress=False)  # warm-up: graph tracing, file cache
-        inside = best_time(lambda: predict_next_video(video, model=args.model, progress=False), args.repeats)
-        print(f"predict_next_video : {inside:6.2f} s  {frames / inside:7.1f} frames/s  ({decode / inside:.2f}x of "
-              "decoding's rate)")
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "motionlab", "predict-next", str(video), "--model", args.model,
-                               "--json", "--quiet"], capture_output=True, text=True)
-        whole = time.perf_counter() - start
-        if done.returncode:
-            print(done.stderr, file=sys.stderr)
-            return done.returncode
-        print(f"whole command      : {whole:6.2f} s  {frames / whole:7.1f} frames/s  ({decode / whole:.2f}x) -> "
-              f"{done.stdout.strip()[:90]}...")
+        for model in args.model:
+            geometry = model_geometry(load_predictor(model))
+            print(f"video: {video.name}, {info.width}x{info.height}, {frames} frames; model {model} at "
+                  f"{geometry['size']}, {os.cpu_count()} CPU cores visible")
+            decode = best_time(lambda: sum(1 for _ in iter_frames(video, size=geometry["size"],
+                                                                  gray=geometry["gray"])), args.repeats)
+            print(f"decode only        : {decode:6.2f} s  {frames / decode:7.1f} frames/s  (1.00x)")
+            predict_next_video(video, model=model, progress=False)  # warm-up: graph tracing, file cache
+            inside = best_time(lambda: predict_next_video(video, model=model, progress=False), args.repeats)
+            rates[model] = frames / inside
+            print(f"predict_next_video : {inside:6.2f} s  {frames / inside:7.1f} frames/s  ({decode / inside:.2f}x "
+                  "of decoding's rate)")
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "motionlab", "predict-next", str(video), "--model", model,
+                                   "--json", "--quiet"], capture_output=True, text=True)
+            whole = time.perf_counter() - start
+            if done.returncode:
+                print(done.stderr, file=sys.stderr)
+                return done.returncode
+            print(f"whole command      : {whole:6.2f} s  {frames / whole:7.1f} frames/s  ({decode / whole:.2f}x) -> "
+                  f"{done.stdout.strip()[:90]}...")
+    if len(rates) > 1:
+        first = args.model[0]
+        print("predict_next_video rate against " + first + ": "
+              + ", ".join(f"{model} {rate / rates[first]:.2f}x" for model, rate in rates.items()))
     return 0
 
 

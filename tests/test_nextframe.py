@@ -219,12 +219,72 @@ def test_the_blend_is_the_weighted_mean_of_warp_and_last_frame_and_refuses_other
         FlowWarpPredictor((32, 32), warp_weight=1.5)
 
 
-@pytest.mark.parametrize("model", ["flow_warp", "flow_blend"])
-def test_predict_next_with_the_classical_predictors(tmp_path, capsys, model):
-    video = square_video(tmp_path / "square.mp4", frames=8)
+@pytest.mark.parametrize(("model", "context"), [("flow_warp", 2), ("flow_blend", 2), ("dis_blend", 5)])
+def test_predict_next_with_the_classical_predictors(tmp_path, capsys, model, context):
+    video = square_video(tmp_path / "square.mp4", frames=10)
     assert main(["predict-next", str(video), "--model", model, "--json", "--quiet"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["context"] == 2 and result["size"] == [64, 64] and result["mse"] < result["mse_copy_last"]
+    assert result["context"] == context and result["size"] == [64, 64] and result["mse"] < result["mse_copy_last"]
+
+
+def translating_texture(frames=6, step_px=(1.5, -1.0), size=64, seed=0):
+    """Return (1, frames, size, size, 1) float32 frames of a smooth random texture moving step_px (x, y) per frame."""
+    import cv2
+
+    texture = cv2.GaussianBlur(np.random.default_rng(seed).random((2 * size, 2 * size)).astype(np.float32), (0, 0), 2)
+    texture = (texture - texture.min()) / (texture.max() - texture.min())
+    shifted = [cv2.warpAffine(texture, np.float32([[1, 0, step_px[0] * index], [0, 1, step_px[1] * index]]),
+                              (2 * size, 2 * size), flags=cv2.INTER_LINEAR)[size // 2:size // 2 + size,
+                                                                             size // 2:size // 2 + size]
+               for index in range(frames)]
+    return np.stack(shifted)[None, ..., None]
+
+
+def test_dis_blend_beats_copy_last_and_flow_blend_on_a_translating_texture():
+    from motionlab.nextframe.predict import load_predictor
+
+    frames = translating_texture()
+    context, truth = frames[:, :5], frames[:, 5:]
+    error = {name: np.square(predict_frames(load_predictor(name), context, 1) - truth).sum()
+             for name in ("dis_blend", "flow_blend")}
+    error_copy = np.square(evaluate.copy_last(context, 1) - truth).sum()
+    assert error["dis_blend"] < 0.5 * error_copy and error["dis_blend"] < error["flow_blend"]
+
+
+def test_skipping_repeats_carries_the_motion_on_past_a_repeated_frame():
+    from motionlab.nextframe.models import FlowWarpPredictor, latest_moving_pair, repeated_pairs
+
+    moving = translating_texture(frames=6)
+    frames = np.concatenate([moving[:, :4], moving[:, 3:4], moving[:, 5:6]], axis=1)  # frame 4 repeats frame 3
+    gray = np.clip(frames[0, :5, ..., 0] * 255 + 0.5, 0, 255).astype(np.uint8)
+    assert repeated_pairs(gray).tolist() == [False, False, False, True] and latest_moving_pair(gray) == 2
+    context, truth = frames[:, :5], frames[:, 5:]
+    errors = [np.square(FlowWarpPredictor((64, 64), 1, 1, 1.0, "dis", skip, 5).predict_on_batch(context) - truth).sum()
+              for skip in (False, True)]
+    error_copy = np.square(evaluate.copy_last(context, 1) - truth).sum()
+    assert errors[0] == pytest.approx(error_copy, rel=0.05)  # the repeat has no flow: the warp is the last frame
+    assert errors[1] < 0.6 * errors[0]  # the motion of the pair before the repeat carries on
+    with pytest.raises(ValueError, match="flow"):
+        FlowWarpPredictor((64, 64), flow="lucas_kanade")
+
+
+def test_selection_chooses_the_lowest_validation_error_and_the_shipped_settings_are_its_choice():
+    from motionlab.cache import MODELS_DIR
+    from motionlab.nextframe import selection
+    from motionlab.nextframe.predict import CLASSICAL
+
+    moving = np.concatenate([translating_texture(seed=seed) for seed in range(3)])
+    noise = 0.01 * np.random.default_rng(5).standard_normal(moving[:, 4:5].shape).astype(np.float32)
+    stopped = np.concatenate([moving[:, :5], moving[:, 4:5] + noise], axis=1)  # the motion stops: copy-last wins
+    for frames, weights in ((moving, (0.9, 1.0)), (stopped, (0.0,))):
+        result = selection.choose(frames[:, :5], frames[:, 5:], candidates=(("dis", True),))
+        grid = result["grid"][0]["mse_vs_copy_last"]
+        assert result["best"]["warp_weight"] in weights and result["best"]["mse_vs_copy_last"] == min(grid)
+    stored = json.loads((MODELS_DIR / "nextframe_results.json").read_text())["validation_choice"]["gray64"]
+    assert "validation videos" in stored["data"] and "test" not in stored["data"]
+    assert stored["best"] == {**stored["best"], "flow": CLASSICAL["dis_blend"]["flow"],
+                              "skip_repeats": CLASSICAL["dis_blend"]["skip_repeats"],
+                              "warp_weight": CLASSICAL["dis_blend"]["warp_weight"]}
 
 
 def test_a_warp_input_model_loads_as_a_context_predictor_starting_at_the_warp(tmp_path):

@@ -104,12 +104,14 @@ def load_models(files: dict, folder=None, quiet: bool = False) -> dict:
 def classical_predictors(truth: np.ndarray) -> dict:
     """Return {name: predictor} of the untrained classical predictors for frames shaped like truth (N, S, H, W, C)."""
     from .models import FlowWarpPredictor
-    from .predict import WARP_BLEND
+    from .predict import CLASSICAL, DIS_BLEND, WARP_BLEND
 
     size, channels, steps = truth.shape[2:4], truth.shape[-1], truth.shape[1]
     return {"Farneback warp of the last frame (no training)": FlowWarpPredictor(size, channels, steps),
             f"{WARP_BLEND:g} x that warp + {1 - WARP_BLEND:g} x the last frame (no training)":
-                FlowWarpPredictor(size, channels, steps, WARP_BLEND)}
+                FlowWarpPredictor(size, channels, steps, WARP_BLEND),
+            f"{DIS_BLEND:g} x DIS warp (repeats skipped) + {1 - DIS_BLEND:g} x the last frame (no training)":
+                FlowWarpPredictor(size, channels, steps, **CLASSICAL["dis_blend"])}
 
 
 def mnist_results(count: int = MNIST_TEST_SEQUENCES, progress: bool = True) -> dict:

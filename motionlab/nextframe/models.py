@@ -226,35 +226,80 @@ def build_predictor(spec: PredictorSpec) -> keras.Model:
     return BUILDERS[spec.architecture](spec)
 
 
+FLOW_METHODS = ("farneback", "dis")  # dense flow a FlowWarpPredictor can use: motionlab.flow's Farneback (the seed's
+# settings) or OpenCV's DIS at its ULTRAFAST preset (models/README_nextframe.md compares them on validation)
+DIS_FINEST_SCALE = 0  # DIS pyramid level the flow ends at: 0, the frame itself. The ULTRAFAST preset's 2 works on a
+# quarter-size image: same validation scores at 64x64 (OpenCV caps the level there), 0.649x copy-last against 0.524x
+# for 0 with the 0.8 blend on the 96x96 colour validation activities
+REPEAT_LEVELS = 0.5  # gray levels (of 255): a frame pair whose mean absolute difference is below this is a repeated
+# frame (frame-rate conversion re-encodes the same picture: 0.4 median on bar_lift's repeats at 64x64, while moving
+# pairs differ by 1.2-9); set from the training videos' histogram of pair differences
+
+
+def repeated_pairs(gray_frames: np.ndarray) -> np.ndarray:
+    """Return, for (T, H, W) uint8 frames, (T - 1,) bool: True where frame t + 1 repeats frame t."""
+    difference = np.abs(np.diff(gray_frames.astype(np.int16), axis=0)).mean(axis=(1, 2))
+    return difference < REPEAT_LEVELS
+
+
+def latest_moving_pair(gray_frames: np.ndarray) -> int:
+    """Return the index t of the latest pair (t, t + 1) of (T, H, W) frames that is not a repeat (the last if all are)."""
+    moving = np.flatnonzero(~repeated_pairs(gray_frames))
+    return int(moving[-1]) if len(moving) else len(gray_frames) - 2
+
+
 class FlowWarpPredictor:
-    """Classical motion compensation, no training: Farneback flow from the last frame back to the one before, and
-    the last frame warped one more step along it (repeatedly for more steps). With warp_weight < 1 each step is
-    that share of the warp plus the rest of the frame it came from: where the motion is uncertain, a blend of the two
-    guesses costs less squared error than either. It quacks like a Keras predictor: input_shape
-    (None, 2, H, W, C), output_shape (None, steps, H, W, C), predict_on_batch(frames in [0, 1])."""
+    """Classical motion compensation, no training: dense flow from the last frame back to the one before, and the
+    last frame warped one more step along it (repeatedly for more steps). With warp_weight < 1 each step is that
+    share of the warp plus the rest of the frame it came from: where the motion is uncertain, a blend of the two
+    guesses costs less squared error than either. flow picks Farneback or DIS (FLOW_METHODS); with skip_repeats the
+    flow comes from the latest pair of the `context` frames that is not a repeated frame (a repeat has zero flow,
+    and the motion goes on after it). It quacks like a Keras predictor: input_shape (None, context, H, W, C),
+    output_shape (None, steps, H, W, C), predict_on_batch(frames in [0, 1])."""
 
     def __init__(self, size: tuple[int, int] = (64, 64), channels: int = 1, steps: int = 1,
-                 warp_weight: float = 1.0):
+                 warp_weight: float = 1.0, flow: str = "farneback", skip_repeats: bool = False, context: int = 2):
         if not 0.0 <= warp_weight <= 1.0:
             raise ValueError(f"warp_weight must be in [0, 1], got {warp_weight}")
+        if flow not in FLOW_METHODS:
+            raise ValueError(f"flow {flow!r}: expected one of {', '.join(FLOW_METHODS)}")
+        if context < 2:
+            raise ValueError(f"context must be at least 2 frames, got {context}")
         self.size, self.channels, self.steps, self.warp_weight = tuple(size), channels, steps, warp_weight
-        self.input_shape = (None, 2, *self.size, channels)
+        self.flow, self.skip_repeats = flow, skip_repeats
+        self.input_shape = (None, context, *self.size, channels)
         self.output_shape = (None, steps, *self.size, channels)
         kind = "flow_warp" if warp_weight == 1.0 else f"flow_blend{warp_weight:g}"
-        self.name = f"{kind}_{self.size[0]}x{self.size[1]}x{channels}"
+        extras = ("_dis" if flow == "dis" else "") + ("_skiprepeats" if skip_repeats else "")
+        self.name = f"{kind}{extras}_{self.size[0]}x{self.size[1]}x{channels}"
         columns, rows = np.meshgrid(np.arange(self.size[1]), np.arange(self.size[0]))
         self._grid = np.stack([columns, rows], axis=-1).astype(np.float32)
+        self._dis = None
+
+    def back_flow(self, last_gray: np.ndarray, previous_gray: np.ndarray) -> np.ndarray:
+        """Return (H, W, 2) float32 flow from the last frame back to the previous one (where each pixel came from)."""
+        if self.flow == "farneback":
+            from ..flow import farneback
+
+            return farneback(last_gray, previous_gray)
+        if self._dis is None:
+            import cv2
+
+            self._dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+            self._dis.setFinestScale(DIS_FINEST_SCALE)
+        return self._dis.calc(last_gray, previous_gray, None)
 
     def predict_on_batch(self, frames: np.ndarray) -> np.ndarray:
         """Return (N, steps, H, W, C) float32: the last of (N, T >= 2, H, W, C) frames carried along its motion."""
         import cv2
 
-        from ..flow import farneback
-
+        frames = np.asarray(frames, np.float32)[:, -self.input_shape[1]:]
         predictions = np.empty((len(frames), self.steps, *frames.shape[2:]), np.float32)
-        for index, window in enumerate(np.asarray(frames, np.float32)):
-            gray = [np.clip(frame.mean(axis=-1) * 255 + 0.5, 0, 255).astype(np.uint8) for frame in window[-2:]]
-            source = self._grid + farneback(gray[1], gray[0])  # where each pixel of the last frame came from
+        for index, window in enumerate(frames):
+            gray = np.clip(window.mean(axis=-1) * 255 + 0.5, 0, 255).astype(np.uint8)
+            pair = latest_moving_pair(gray) if self.skip_repeats else len(gray) - 2
+            source = self._grid + self.back_flow(gray[pair + 1], gray[pair])  # where each pixel of the last frame
+            # came from
             frame = window[-1]
             for step in range(self.steps):
                 warped = cv2.remap(frame, source[..., 0], source[..., 1], cv2.INTER_LINEAR,

@@ -21,8 +21,12 @@ SHIPPED = {"video": MODELS_DIR / "nextframe_video_gray64_warp.keras",  # real vi
 WARP_BLEND = 0.7  # flow_blend's weight of the warp against the last frame: the best of 0, 0.1, ..., 1 on the
 # validation activities alone (0.639x copy-last there; pure warp 0.680x, pure copy 1x; the test grid printed in the
 # same run played no part: its best, 0.5, is not the one used)
-CLASSICAL = {"flow_warp": ((64, 64), 1.0), "flow_blend": ((64, 64), WARP_BLEND)}  # predictors without weights at
-# 64x64 gray: the Farneback warp of the last frame, and that warp blended with the last frame
+DIS_BLEND = 0.8  # dis_blend's weight of the warp: the best of `python -m motionlab.nextframe.selection` on the
+# validation activities alone, with DIS flow and repeats skipped (0.575x copy-last there against flow_blend's 0.640x)
+CLASSICAL = {"flow_warp": {"warp_weight": 1.0},  # predictors without weights at 64x64 gray: the Farneback warp of
+             "flow_blend": {"warp_weight": WARP_BLEND},  # the last frame, that warp blended with the last frame,
+             "dis_blend": {"warp_weight": DIS_BLEND, "flow": "dis", "skip_repeats": True, "context": 5}}  # and the
+# DIS warp (flow from the latest pair of the 5 frames that is not a repeat) blended with the last frame
 MODEL_NAMES = (*SHIPPED, *CLASSICAL)  # names `--model` and the web app accept besides a .keras path
 BATCH_WINDOWS = 256  # windows predicted per model call
 
@@ -53,8 +57,7 @@ def load_predictor(model: str | os.PathLike):
     if isinstance(path, str):
         from .models import FlowWarpPredictor
 
-        size, warp_weight = CLASSICAL[path]
-        return FlowWarpPredictor(size, warp_weight=warp_weight)
+        return FlowWarpPredictor((64, 64), **CLASSICAL[path])
     path = path.resolve()
     return _load(str(path), path.stat().st_mtime_ns)
 
