@@ -5,9 +5,9 @@ pays), predict_next_video with the model loaded (decode, predict, score against 
 (Python start, TensorFlow import and model load included). Reports each as frames/s and as a ratio to decoding.
 Default input: a real QUVA test video when ../shared/data is present, else a rendered synthetic clip.
 
-With several --model names, each is timed in turn on the same video and the last line gives each one's
-predict_next_video rate as a ratio to the first's (a ratio from one run survives a machine shared with other jobs
-better than a rate does).
+With several --model names, predict_next_video is timed for each in alternating rounds on the same video, and the
+last line gives each one's time as a ratio to the first's (a ratio from one run survives a machine shared with other
+jobs better than a rate does).
 
 Usage: python benchmarks/bench_predict_next.py [--video FILE] [--model video [dis_blend ...]] [--repeats 3]
        [--threads N]
@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 
 def default_video(folder: Path) -> Path:
@@ -69,11 +71,17 @@ def main() -> int:
     from motionlab.nextframe.predict import load_predictor, model_geometry, predict_next_video
     from motionlab.video import count_frames, iter_frames, probe_video
 
-    rates = {}
     with tempfile.TemporaryDirectory() as folder:
         video = args.video or default_video(Path(folder))
         frames = count_frames(video)
         info = probe_video(video)
+        seconds = {model: [] for model in args.model}  # predict_next_video times, taken in alternating rounds so
+        # that a change of load on the shared machine falls on every model alike
+        for model in args.model:
+            predict_next_video(video, model=model, progress=False)  # warm-up: graph tracing, file cache
+        for _ in range(args.repeats):
+            for model in args.model:
+                seconds[model].append(best_time(lambda: predict_next_video(video, model=model, progress=False), 1))
         for model in args.model:
             geometry = model_geometry(load_predictor(model))
             print(f"video: {video.name}, {info.width}x{info.height}, {frames} frames; model {model} at "
@@ -81,9 +89,7 @@ def main() -> int:
             decode = best_time(lambda: sum(1 for _ in iter_frames(video, size=geometry["size"],
                                                                   gray=geometry["gray"])), args.repeats)
             print(f"decode only        : {decode:6.2f} s  {frames / decode:7.1f} frames/s  (1.00x)")
-            predict_next_video(video, model=model, progress=False)  # warm-up: graph tracing, file cache
-            inside = best_time(lambda: predict_next_video(video, model=model, progress=False), args.repeats)
-            rates[model] = frames / inside
+            inside = min(seconds[model])
             print(f"predict_next_video : {inside:6.2f} s  {frames / inside:7.1f} frames/s  ({decode / inside:.2f}x "
                   "of decoding's rate)")
             start = time.perf_counter()
@@ -95,10 +101,12 @@ def main() -> int:
                 return done.returncode
             print(f"whole command      : {whole:6.2f} s  {frames / whole:7.1f} frames/s  ({decode / whole:.2f}x) -> "
                   f"{done.stdout.strip()[:90]}...")
-    if len(rates) > 1:
+    if len(args.model) > 1:
         first = args.model[0]
-        print("predict_next_video rate against " + first + ": "
-              + ", ".join(f"{model} {rate / rates[first]:.2f}x" for model, rate in rates.items()))
+        print(f"predict_next_video time against {first}, fastest of {args.repeats} alternating rounds: "
+              + ", ".join(f"{model} {min(seconds[model]) / min(seconds[first]):.2f}x" for model in args.model)
+              + "; median " + ", ".join(f"{model} {np.median(seconds[model]) / np.median(seconds[first]):.2f}x"
+                                       for model in args.model))
     return 0
 
 
