@@ -332,3 +332,25 @@ def test_idle_clips_move_before_and_after_the_jumps_without_labels_there():
     moving = idle.plan.before != "stand"
     frames = [idle.frame(i).astype(np.int16) for i in (2, 6)]
     assert (np.abs(frames[1] - frames[0]).mean() > 0.5) == moving  # walking or rope turning shows, no label
+
+
+def test_decoding_keeps_only_the_frames_the_counter_reads(tmp_path):
+    from motionlab.jumps.data import counter_frame_step, read_small_gray
+
+    video = tmp_path / "sixty.mp4"
+    write_video(video, JumpropeRenderer(8, duration_s=1.0, fps=60.0).frames(), 60.0)
+    every_frame, fps = read_small_gray(video, progress=False)
+    step = counter_frame_step(fps)
+    kept, _ = read_small_gray(video, progress=False, every=step)
+    assert step == 2 and counter_frame_step(30.0) == 1 and counter_frame_step(25.0) == 1
+    assert np.array_equal(kept, every_frame[::step])  # the same frames, half the memory
+    assert kept.base is None or kept.base.shape[0] < 2 * len(kept)  # no oversized buffer kept alive
+
+
+def test_a_sixty_frames_per_second_clip_counts_in_its_own_frame_numbers(tmp_path, counter):
+    renderer = JumpropeRenderer(8, fps=60.0, style="bounce")
+    video = tmp_path / "sixty.mp4"
+    write_video(video, renderer.frames(), 60.0)
+    result = count_video(video, counter, progress=False)
+    assert result.frame_step == 2 and abs(result.n_frames - renderer.n_frames) <= 1
+    assert result.count > 0 and result.frames.max() < renderer.n_frames and np.all(result.frames % 2 == 0)

@@ -14,8 +14,16 @@ import numpy as np
 from ..cache import MODELS_DIR
 from ..model_files import load_keras_model
 from ..progress import progress_bar
-from ..video import VideoError
-from .data import Clip, counter_frames, counter_inputs, crop_frames, motion_box, read_small_gray
+from ..video import VideoError, probe_video
+from .data import (
+    Clip,
+    counter_frame_step,
+    counter_frames,
+    counter_inputs,
+    crop_frames,
+    motion_box,
+    read_small_gray,
+)
 from .weights import WHAT, check_counter_file, check_counter_model
 
 COUNTER_WEIGHTS = MODELS_DIR / "jump_counter.keras"  # shipped improved counter
@@ -46,7 +54,6 @@ CLASSICAL_REFRACTORY = 0.6  # step periods between two jumps of the learning-fre
 CLASSICAL_TREND_S = 0.5  # s: the learning-free counter subtracts the motion signal blurred by this; hand-set
 CLASSICAL_SIGMA = 0.8  # frames: Gaussian blur of the detrended motion signal before peak picking; hand-set
 CLASSICAL_LEVEL = 0.15  # detrended-signal standard deviations a learning-free peak must reach; hand-set
-MODEL_FPS = 30.0  # frames/s: the counter trained on 24-30 frames/s; faster videos are subsampled towards this rate
 
 
 def window_probabilities(model: keras.Model, inputs: np.ndarray, stride: int = INFERENCE_STRIDE,
@@ -320,22 +327,24 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
                 decoded: tuple[np.ndarray, float] | None = None) -> CountResult:
     """Return the CountResult of any readable video: decode, motion-crop, per-frame probabilities, peaks.
 
-    `decoded` = (frames, fps) from data.read_small_gray(video) skips the decoding (the CLI decodes while
-    TensorFlow loads)."""
+    `decoded` = (frames, fps) from data.read_small_gray(video, every=data.counter_frame_step(fps)) skips the
+    decoding (the CLI decodes while TensorFlow loads). Only the frames the counter reads are kept in memory, so
+    60 frames/s videos take half the memory of keeping every frame."""
     model = model or load_counter()
-    small, fps = decoded if decoded is not None else read_small_gray(video, progress=progress)
-    frame_step = max(1, int(round(fps / MODEL_FPS)))  # 50-60 frames/s videos are read every other frame
-    analysed = small[::frame_step]
+    if decoded is None:
+        decoded = read_small_gray(video, progress=progress, every=counter_frame_step(probe_video(video).fps))
+    analysed, fps = decoded
+    frame_step = counter_frame_step(fps)  # analysed[i] is video frame i * frame_step
     window = model.input_shape[1]
     if len(analysed) < window:
-        raise VideoError(f"{video}: {len(small)} frames is too short to count; the counter needs at least "
-                         f"{window * frame_step} frames ({window * frame_step / fps:.2f} s)")
+        raise VideoError(f"{video}: {len(analysed) * frame_step} frames is too short to count; the counter needs at "
+                         f"least {window * frame_step} frames ({window * frame_step / fps:.2f} s)")
     box = motion_box(analysed)
     crops = crop_frames(analysed, box, model.input_shape[2])
     probabilities = window_probabilities(model, counter_inputs(crops), progress=progress)
     jumps = np.asarray(COUNT_RULE(probabilities, fps / frame_step), np.int64)
     jumps = jumps[moving_frames(crops, fps / frame_step)[jumps]] * frame_step
-    return CountResult(jumps, fps, len(small), probabilities, frame_step)
+    return CountResult(jumps, fps, len(analysed) * frame_step, probabilities, frame_step)
 
 
 def count_crops(model: keras.Model, crops: np.ndarray, fps: float,

@@ -34,6 +34,7 @@ SEED_SYNTH_CLIPS = 8  # synthetic clips the seed models train on, the first of S
 STEP_SELECTION_CLIPS = 12  # synthetic speed-step clips per view (front, side; seed 9, never trained on) on which a
 # counter chooses its counting rule without seeing the real labels
 SEED_SIZE = 128  # pixels: the seed models see every frame squashed to this square (the seed's size)
+MODEL_FPS = 30.0  # frames/s: the counter trained on 24-30 frames/s; faster videos are subsampled towards this rate
 COUNTER_SIZE = 64  # pixels: the improved counter sees motion crops resized to this square; hand-set for CPU speed
 COUNTER_CHANNELS = 2  # channels of the counter's input: the standardised gray frame and its frame difference
 STORE_LONG_SIDE = 384  # pixels: frames are decoded once at this long side before motion cropping; hand-set
@@ -165,20 +166,39 @@ def seed_frames(video: str | os.PathLike, size: int = SEED_SIZE, mode: str = "gr
     return _cached("jump_seed", video, compute, size=size, mode=mode)
 
 
+def counter_frame_step(fps: float) -> int:
+    """Return every how many frames the counter reads a video at fps: 1 up to 44 frames/s, 2 at 45-74 (50-60 frames/s
+    videos are read every other frame), and so on: towards MODEL_FPS, the rate the counter trained at."""
+    return max(1, int(round(fps / MODEL_FPS)))
+
+
 def read_small_gray(video: str | os.PathLike, long_side: int = STORE_LONG_SIDE, progress: bool = True,
-                    stop: threading.Event | None = None):
-    """Return (frames, fps): every frame as gray with its long side at most long_side px, (N, H, W) uint8; when
-    `stop` is set (by another thread) the decoding ends early with the frames read so far."""
+                    stop: threading.Event | None = None, every: int = 1):
+    """Return (frames, fps): every `every`-th frame (from the first) as gray with its long side at most long_side px,
+    (N, H, W) uint8, fps the video's own; when `stop` is set (by another thread) the decoding ends early with the
+    frames read so far.
+
+    The frames go into one array allocated from the header's frame count and doubled if the header was short, so
+    memory holds the kept frames once (a list of frames and its np.stack would hold them twice)."""
     info = probe_video(video)
     scale = min(1.0, long_side / max(info.width, info.height))
     size = (max(MIN_DECODED_SIDE, int(round(info.height * scale))), max(MIN_DECODED_SIDE, int(round(info.width * scale))))
-    frames = []
-    for frame in progress_bar(iter_frames(video, size=size, gray=True), total=info.frame_count,
-                              desc=f"decode {Path(video).name}", unit="frame", enabled=progress, leave=False):
+    frames = np.empty((max(1, (max(info.frame_count, 0) + every - 1) // every), *size), np.uint8)
+    kept = 0
+    for index, frame in enumerate(progress_bar(iter_frames(video, size=size, gray=True), total=info.frame_count,
+                                               desc=f"decode {Path(video).name}", unit="frame", enabled=progress,
+                                               leave=False)):
         if stop is not None and stop.is_set():
             break
-        frames.append(frame)
-    return np.stack(frames), info.fps
+        if index % every:
+            continue
+        if kept == len(frames):  # the header said fewer frames than there are
+            grown = np.empty((2 * len(frames), *size), np.uint8)
+            grown[:kept] = frames
+            frames = grown
+        frames[kept] = frame
+        kept += 1
+    return (frames[:kept] if kept > len(frames) // 2 else frames[:kept].copy()), info.fps
 
 
 def motion_box(frames: np.ndarray, margin: float = BOX_MARGIN) -> tuple[int, int, int]:

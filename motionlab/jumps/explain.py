@@ -13,7 +13,16 @@ from ..explain.input_changes import INPUT_CHANGES, background_mask, error_by_cha
 from ..explain.saliency import gradient_saliency, occlusion_sensitivity
 from ..video import probe_video
 from .counting import count_video
-from .data import Clip, counter_inputs, crop_frames, list_clips, load_jump_labels, motion_box, read_small_gray
+from .data import (
+    Clip,
+    counter_frame_step,
+    counter_inputs,
+    crop_frames,
+    list_clips,
+    load_jump_labels,
+    motion_box,
+    read_small_gray,
+)
 
 EXPLAIN_DIR = DATA_DIR / "synth" / "jumprope_explain"  # clips rendered for this analysis only
 EXPLAIN_SEED = 31  # their seed: no training, validation or rule-selection set uses it (those use seeds 0-11)
@@ -73,13 +82,13 @@ def count_saliency_image(video: str | os.PathLike, model, jump_frames: np.ndarra
                          decoded: tuple[np.ndarray, float] | None = None) -> Path:
     """Draw what the counter looked at around the video's middle counted jump (occlusion over the motion crop, laid
     over the crop) into out_png and return it; with no jump, the middle of the video is shown. `decoded` =
-    read_small_gray(video) if the caller has it already."""
+    read_small_gray(video, every=counter_frame_step(fps)) if the caller has it already, as for count_video."""
     from ..explain.plots import saliency_image
-    from .counting import MODEL_FPS
 
-    small, fps = decoded if decoded is not None else read_small_gray(video, progress=False)
-    frame_step = max(1, int(round(fps / MODEL_FPS)))
-    analysed = small[::frame_step]
+    if decoded is None:
+        decoded = read_small_gray(video, progress=False, every=counter_frame_step(probe_video(video).fps))
+    analysed, fps = decoded
+    frame_step = counter_frame_step(fps)
     crops = crop_frames(analysed, motion_box(analysed), model.input_shape[2])
     window = model.input_shape[1]
     centre = int(jump_frames[len(jump_frames) // 2]) // frame_step if len(jump_frames) else len(crops) // 2
