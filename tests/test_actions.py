@@ -243,3 +243,13 @@ def test_an_ensemble_recipe_trains_its_members_from_different_seeds(synthetic_da
     (fold,) = results["folds"].values()
     assert len(fold["member_best_epochs"]) == RECIPES["patient_x3"].members == 3
     assert fold["best_epoch"] == 1 and 0.0 <= fold["validation_accuracy"] <= 1.0
+
+
+def test_the_per_frame_cnn_is_found_inside_an_ensemble():
+    from motionlab.actions.models import average_of
+    from motionlab.explain.filters import conv_layer_names, frame_model
+
+    members = [build_model("cnn_gru", (4, 16, 16, 1), 3) for _ in range(2)]
+    single, ensemble = frame_model(members[0]), frame_model(average_of(members))
+    assert single.name == ensemble.name == "frame_cnn" and len(conv_layer_names(ensemble)) == 3
+    assert ensemble is members[0].get_layer("per_frame").layer  # the first member's

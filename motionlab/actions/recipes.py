@@ -55,7 +55,7 @@ RECIPES = {recipe.name: recipe for recipe in (
 )}
 
 
-SHIPPED_METHODS = {"weizmann": "cnn_gru@patient", "gestures": "cnn_gru@gesture_diff"}  # each shipped model's method:
+SHIPPED_METHODS = {"weizmann": "cnn_gru@patient_x3", "gestures": "cnn_gru@gesture_diff"}  # each shipped model's method:
 # the best mean validation-group accuracy (models/README_actions.md); its recipe's sampling is what classify reads
 
 

@@ -26,12 +26,15 @@ def conv_layer_names(model) -> list[str]:
 
 
 def frame_model(model):
-    """Return the per-frame model a TimeDistributed layer wraps (the CNN of a CNN + GRU), else the model itself."""
+    """Return the per-frame model a TimeDistributed layer wraps (the CNN of a CNN + GRU; in an ensemble of such
+    models, its first member's), else the model itself."""
     import keras
 
     for layer in model.layers:
         if isinstance(layer, keras.layers.TimeDistributed) and isinstance(layer.layer, keras.Model):
             return layer.layer
+        if isinstance(layer, keras.Model) and (inner := frame_model(layer)) is not layer:
+            return inner
     return model
 
 
