@@ -102,7 +102,7 @@ def test_method_names_parse_and_bad_ones_are_refused():
 
 
 def test_a_recipe_changes_the_sampling_and_training_it_names(synthetic_data):
-    from motionlab.actions.evaluate import datasets_for, method_sampling, recipe_options
+    from motionlab.actions.evaluate import method_sampling, recipe_options, training_dataset
     from motionlab.actions.recipes import RECIPES
 
     recipe = RECIPES["gesture_crop"]
@@ -111,7 +111,7 @@ def test_a_recipe_changes_the_sampling_and_training_it_names(synthetic_data):
     assert method_sampling(synthetic_data, "conv3d") == synthetic_data.sampling
     assert recipe_options("cnn_gru@gesture_crop")["patience"] == recipe.patience != RECIPES["base"].patience
     paths, labels, names = synthetic_data.videos()
-    train, _, _ = datasets_for(synthetic_data, "conv3d@patient", paths, labels, names, [0, 1], [2], [3])
+    train = training_dataset(synthetic_data, "conv3d@patient", paths, labels, names, [0, 1])
     assert train.sampling.stride == RECIPES["patient"].train_stride
     assert method_sampling(synthetic_data, "cnn_gru@patient_frames16").frames == 16
 

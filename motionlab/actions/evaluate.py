@@ -63,16 +63,18 @@ def predict_clips(model, dataset: ClipDataset) -> np.ndarray:
     return clip_probabilities(windows, dataset.sample_clips, len(dataset.paths))
 
 
-def datasets_for(data: ActionData, method: str, paths, labels, names, train_idx, validation_idx, test_idx,
-                 seed: int = 0, batch_size: int = 16):
-    """Return (training, validation, test) ClipDatasets of a fold: augmented shuffled windows for training."""
-    sampling, recipe = method_sampling(data, method), split_recipe(method)[1]
-    pick = (lambda idx: ([paths[i] for i in idx], [labels[i] for i in idx]))
-    train = ClipDataset(*pick(train_idx), names, replace(sampling, stride=recipe.train_stride), batch_size,
-                        augmentation=recipe.augmentation, shuffle=True, seed=seed)
-    validation = ClipDataset(*pick(validation_idx), names, sampling, 64)
-    test = ClipDataset(*pick(test_idx), names, sampling, 64)
-    return train, validation, test
+def training_dataset(data: ActionData, method: str, paths, labels, names, train_idx, seed: int = 0,
+                     batch_size: int = 16) -> ClipDataset:
+    """Return a fold's training ClipDataset: the recipe's windows, augmented and shuffled from seed."""
+    recipe = split_recipe(method)[1]
+    return ClipDataset([paths[i] for i in train_idx], [labels[i] for i in train_idx], names,
+                       replace(method_sampling(data, method), stride=recipe.train_stride), batch_size,
+                       augmentation=recipe.augmentation, shuffle=True, seed=seed)
+
+
+def evaluation_dataset(data: ActionData, method: str, paths, labels, names, idx) -> ClipDataset:
+    """Return an unshuffled, unaugmented ClipDataset of the clips idx, read as classify reads videos."""
+    return ClipDataset([paths[i] for i in idx], [labels[i] for i in idx], names, method_sampling(data, method), 64)
 
 
 def recipe_options(method: str) -> dict:
@@ -99,33 +101,34 @@ def _split_validation(data: ActionData, paths, train_idx, validation_group: str)
     return train_idx[~in_validation], train_idx[in_validation]
 
 
-def _train_members(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, test_idx,
-                   epochs: int, seed: int, verbose: int = 2):
+def _train_members(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, epochs: int,
+                   seed: int, verbose: int = 2):
     """Train the recipe's members (one model unless it is an ensemble), member m from seed + MEMBER_SEED_STEP * m
     (so member 0 is the single model of the same seed); stop on validation_idx (None: train all epochs, the shipped
-    model); return (ensemble model, [history of each member], test dataset, validation dataset)."""
+    model); return (ensemble model, [history of each member], validation dataset or None)."""
     from .training import train_action_model
 
     architecture, recipe = parse_method(method)[0], split_recipe(method)[1]
+    validation = None if validation_idx is None else evaluation_dataset(data, method, paths, labels, names,
+                                                                         validation_idx)
     members, histories = [], []
     for member in range(recipe.members):
         member_seed = seed + MEMBER_SEED_STEP * member
-        train, validation, test = datasets_for(data, method, paths, labels, names, fit_idx,
-                                               test_idx if validation_idx is None else validation_idx, test_idx,
-                                               seed=member_seed)
-        model, history = train_action_model(architecture, train, validation if validation_idx is not None else None,
-                                            epochs=epochs, seed=member_seed, verbose=verbose, **recipe_options(method))
+        train = training_dataset(data, method, paths, labels, names, fit_idx, seed=member_seed)
+        model, history = train_action_model(architecture, train, validation, epochs=epochs, seed=member_seed,
+                                            verbose=verbose, **recipe_options(method))
         members.append(model)
         histories.append(history)
-    return average_of(members), histories, test, validation
+    return average_of(members), histories, validation
 
 
 def _train_fold(data: ActionData, method: str, paths, labels, names, fit_idx, validation_idx, test_idx, epochs: int,
                 seed: int, verbose: int):
     """Train one method on fit_idx, stopping on validation_idx; return (model, test dataset, validation record).
     For an ensemble the record holds the members' median best epoch and the averaged model's validation scores."""
-    model, histories, test, validation = _train_members(data, method, paths, labels, names, fit_idx, validation_idx,
-                                                        test_idx, epochs, seed, verbose)
+    model, histories, validation = _train_members(data, method, paths, labels, names, fit_idx, validation_idx, epochs,
+                                                  seed, verbose)
+    test = evaluation_dataset(data, method, paths, labels, names, test_idx)
     validation_probabilities = predict_clips(model, validation)
     best = [int(np.argmin(history["val_loss"])) for history in histories]
     record = dict(best_epoch=int(np.median(best)) + 1, epochs_run=max(len(h["val_loss"]) for h in histories),
@@ -247,10 +250,8 @@ def ship(data: ActionData, method: str, epochs: int, out: Path, seed: int = 0) -
     """Train one method on every group for a fixed number of epochs (chosen on the folds' validation groups) and
     save it to out (.keras; an ensemble recipe's members averaged in one model); return what was done."""
     paths, labels, names = data.videos()
-    everything = np.arange(len(paths))
     started = time.time()
-    model, histories, _, _ = _train_members(data, method, paths, labels, names, everything, None, everything[:1],
-                                            epochs, seed)
+    model, histories, _ = _train_members(data, method, paths, labels, names, np.arange(len(paths)), None, epochs, seed)
     with atomic_output(out) as partial:
         model.save(partial)
     return {"method": method, "epochs": epochs, "seconds": round(time.time() - started, 1),

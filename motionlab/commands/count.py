@@ -26,16 +26,15 @@ def run(args) -> int:
     The video and the weights file are checked first (milliseconds, no TensorFlow); if the loaded model then turns
     out not to be a counter, the decoding stops at once."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from ..jumps.data import counter_frame_step, read_small_gray
+    from ..jumps.data import read_counter_frames
     from ..jumps.weights import check_counter_file
     from ..video import probe_video
 
-    info = probe_video(args.video)  # a clear error for a missing or unreadable file before anything slow starts
+    probe_video(args.video)  # a clear error for a missing or unreadable file before anything slow starts
     weights = check_counter_file(args.weights) if args.weights else None
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        decoding = pool.submit(read_small_gray, args.video, progress=not args.quiet, stop=stop,
-                               every=counter_frame_step(info.fps))
+        decoding = pool.submit(read_counter_frames, args.video, progress=not args.quiet, stop=stop)
         try:
             from ..jumps.counting import COUNTER_WEIGHTS, count_video, load_counter
 

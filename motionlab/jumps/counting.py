@@ -14,7 +14,7 @@ import numpy as np
 from ..cache import MODELS_DIR
 from ..model_files import load_keras_model
 from ..progress import progress_bar
-from ..video import VideoError, probe_video
+from ..video import VideoError
 from .data import (
     Clip,
     counter_frame_step,
@@ -22,7 +22,7 @@ from .data import (
     counter_inputs,
     crop_frames,
     motion_box,
-    read_small_gray,
+    read_counter_frames,
 )
 from .weights import WHAT, check_counter_file, check_counter_model
 
@@ -327,13 +327,9 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
                 decoded: tuple[np.ndarray, float] | None = None) -> CountResult:
     """Return the CountResult of any readable video: decode, motion-crop, per-frame probabilities, peaks.
 
-    `decoded` = (frames, fps) from data.read_small_gray(video, every=data.counter_frame_step(fps)) skips the
-    decoding (the CLI decodes while TensorFlow loads). Only the frames the counter reads are kept in memory, so
-    60 frames/s videos take half the memory of keeping every frame."""
+    `decoded` = data.read_counter_frames(video) skips the decoding (the CLI decodes while TensorFlow loads)."""
     model = model or load_counter()
-    if decoded is None:
-        decoded = read_small_gray(video, progress=progress, every=counter_frame_step(probe_video(video).fps))
-    analysed, fps = decoded
+    analysed, fps = decoded if decoded is not None else read_counter_frames(video, progress=progress)
     frame_step = counter_frame_step(fps)  # analysed[i] is video frame i * frame_step
     window = model.input_shape[1]
     if len(analysed) < window:

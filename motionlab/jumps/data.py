@@ -176,11 +176,22 @@ def read_small_gray(video: str | os.PathLike, long_side: int = STORE_LONG_SIDE, 
                     stop: threading.Event | None = None, every: int = 1):
     """Return (frames, fps): every `every`-th frame (from the first) as gray with its long side at most long_side px,
     (N, H, W) uint8, fps the video's own; when `stop` is set (by another thread) the decoding ends early with the
-    frames read so far.
+    frames read so far."""
+    return _read_small_gray(probe_video(video), long_side, progress, stop, every)
 
-    The frames go into one array allocated from the header's frame count and doubled if the header was short, so
-    memory holds the kept frames once (a list of frames and its np.stack would hold them twice)."""
+
+def read_counter_frames(video: str | os.PathLike, progress: bool = True, stop: threading.Event | None = None):
+    """Return (frames, fps): the frames count_video reads, every counter_frame_step(fps)-th one, as read_small_gray
+    gives them (only those are kept in memory: 60 frames/s videos take half the memory of keeping every frame)."""
     info = probe_video(video)
+    return _read_small_gray(info, STORE_LONG_SIDE, progress, stop, counter_frame_step(info.fps))
+
+
+def _read_small_gray(info, long_side: int, progress: bool, stop: threading.Event | None, every: int):
+    """Decode the video of probe_video's `info` as read_small_gray says. The frames go into one array allocated from
+    the header's frame count and doubled if the header was short, so memory holds the kept frames once (a list of
+    frames and its np.stack would hold them twice)."""
+    video = info.path
     scale = min(1.0, long_side / max(info.width, info.height))
     size = (max(MIN_DECODED_SIDE, int(round(info.height * scale))), max(MIN_DECODED_SIDE, int(round(info.width * scale))))
     frames = np.empty((max(1, (max(info.frame_count, 0) + every - 1) // every), *size), np.uint8)

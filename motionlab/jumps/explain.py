@@ -21,6 +21,7 @@ from .data import (
     list_clips,
     load_jump_labels,
     motion_box,
+    read_counter_frames,
     read_small_gray,
 )
 
@@ -82,12 +83,10 @@ def count_saliency_image(video: str | os.PathLike, model, jump_frames: np.ndarra
                          decoded: tuple[np.ndarray, float] | None = None) -> Path:
     """Draw what the counter looked at around the video's middle counted jump (occlusion over the motion crop, laid
     over the crop) into out_png and return it; with no jump, the middle of the video is shown. `decoded` =
-    read_small_gray(video, every=counter_frame_step(fps)) if the caller has it already, as for count_video."""
+    read_counter_frames(video) if the caller has it already, as for count_video."""
     from ..explain.plots import saliency_image
 
-    if decoded is None:
-        decoded = read_small_gray(video, progress=False, every=counter_frame_step(probe_video(video).fps))
-    analysed, fps = decoded
+    analysed, fps = decoded if decoded is not None else read_counter_frames(video, progress=False)
     frame_step = counter_frame_step(fps)
     crops = crop_frames(analysed, motion_box(analysed), model.input_shape[2])
     window = model.input_shape[1]
