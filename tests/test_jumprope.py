@@ -354,3 +354,26 @@ def test_a_sixty_frames_per_second_clip_counts_in_its_own_frame_numbers(tmp_path
     result = count_video(video, counter, progress=False)
     assert result.frame_step == 2 and abs(result.n_frames - renderer.n_frames) <= 1
     assert result.count > 0 and result.frames.max() < renderer.n_frames and np.all(result.frames % 2 == 0)
+
+
+def test_interpolated_frames_keep_the_originals_and_blend_between_them():
+    from motionlab.jumps.counting import interpolate_frames, upsampling_factor
+
+    frames = np.stack([np.full((4, 4), value, np.uint8) for value in (0, 100, 200)])
+    doubled = interpolate_frames(frames, 2)
+    assert doubled.shape == (5, 4, 4) and np.array_equal(doubled[::2], frames)
+    assert np.all(doubled[1] == 50) and np.all(doubled[3] == 150)
+    assert upsampling_factor(15.0) == 2 and upsampling_factor(10.0) == 3
+    assert upsampling_factor(20.0) == 1 and upsampling_factor(29.97) == 1
+
+
+def test_a_fast_speed_step_at_fifteen_frames_per_second_is_not_counted_at_half_its_steps(tmp_path, counter):
+    renderer = JumpropeRenderer(5025, style="alternate", fps=15.0, duration_s=8.0)  # a styles-grid clip, 34 steps
+    video = tmp_path / "fifteen.mp4"
+    write_video(video, renderer.frames(), 15.0)
+    truth = len(renderer.labels())
+    result = count_video(video, counter, progress=False)
+    at_own_rate = count_video(video, counter, progress=False, upsample=False)
+    assert result.frame_step == 0.5 and len(result.probabilities) == 2 * (renderer.n_frames - 1) + 1
+    assert abs(result.count - truth) <= 2 and result.frames.max() < renderer.n_frames
+    assert at_own_rate.count < 0.75 * truth  # what upsampling mends: every other step was lost

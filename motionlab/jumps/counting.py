@@ -16,6 +16,7 @@ from ..model_files import load_keras_model
 from ..progress import progress_bar
 from ..video import VideoError
 from .data import (
+    MODEL_FPS,
     Clip,
     counter_frame_step,
     counter_frames,
@@ -50,6 +51,9 @@ ACTIVITY_SHARE = 0.3  # count_video drops jumps below this share of lower-body m
 MIN_MOTION_GREY = 0.1  # grey levels per pixel: lower-body motion below this is none at all (a still or black frame);
 # a quarter of the weakest smoothed motion at any landing of 12 synthetic clips of seed 41 (0.41), never reported
 ACTIVITY_SMOOTHING_S = 0.25  # s: Gaussian blur of the lower-body motion signal before the activity test; hand-set
+LOW_FPS = 20.0  # frames/s: below this count_video reads the video with frames interpolated towards MODEL_FPS (a
+# fast speed step lasts 2 frames at 15 frames/s, fewer than the counter ever saw). Hand-set between 15 and the
+# counter's slowest training rate, 24; upsampling itself was adopted on the selection grid (models/README_jumprope.md)
 CLASSICAL_REFRACTORY = 0.6  # step periods between two jumps of the learning-free counter; hand-set
 CLASSICAL_TREND_S = 0.5  # s: the learning-free counter subtracts the motion signal blurred by this; hand-set
 CLASSICAL_SIGMA = 0.8  # frames: Gaussian blur of the detrended motion signal before peak picking; hand-set
@@ -281,6 +285,23 @@ def classical_jumps(crops: np.ndarray, fps: float, refractory: float = CLASSICAL
     return pick_peaks(detrended, refractory * period, level)
 
 
+def upsampling_factor(rate: float) -> int:
+    """Return how many frames count_video analyses per frame of a video read at `rate` frames/s: 1 from LOW_FPS up,
+    otherwise round(MODEL_FPS / rate) (2 at 15 frames/s)."""
+    return 1 if rate >= LOW_FPS else max(1, int(round(MODEL_FPS / rate)))
+
+
+def interpolate_frames(frames: np.ndarray, factor: int) -> np.ndarray:
+    """Return ((N - 1) * factor + 1, H, W) uint8: frames (N, H, W) at every factor-th place and linear blends of each
+    pair of neighbours between them (a frame rate `factor` times higher)."""
+    if factor == 1 or len(frames) < 2:
+        return frames
+    weights = (np.arange(factor, dtype=np.float32) / factor)[None, :, None, None]
+    first, second = frames[:-1, None].astype(np.float32), frames[1:, None].astype(np.float32)
+    blended = np.rint((1.0 - weights) * first + weights * second).astype(np.uint8)
+    return np.concatenate([blended.reshape(-1, *frames.shape[1:]), frames[-1:]])
+
+
 @dataclass
 class CountResult:
     """Jumps found in one video: frames (J,) int64 in the video's own frame numbering, its fps, and the per-frame
@@ -290,7 +311,7 @@ class CountResult:
     fps: float
     n_frames: int
     probabilities: np.ndarray = field(repr=False)
-    frame_step: int = 1  # probabilities[i] belongs to video frame i * frame_step
+    frame_step: float = 1  # probabilities[i] belongs to video frame i * frame_step (below 1: interpolated frames)
 
     @property
     def count(self) -> int:
@@ -324,10 +345,11 @@ def load_counter(path: str | os.PathLike = COUNTER_WEIGHTS) -> keras.Model:
 
 
 def count_video(video: str | os.PathLike, model: keras.Model | None = None, progress: bool = True,
-                decoded: tuple[np.ndarray, float] | None = None) -> CountResult:
+                decoded: tuple[np.ndarray, float] | None = None, upsample: bool = True) -> CountResult:
     """Return the CountResult of any readable video: decode, motion-crop, per-frame probabilities, peaks.
 
-    `decoded` = data.read_counter_frames(video) skips the decoding (the CLI decodes while TensorFlow loads)."""
+    `decoded` = data.read_counter_frames(video) skips the decoding (the CLI decodes while TensorFlow loads);
+    `upsample`: a video below LOW_FPS is analysed with interpolated frames between its own (upsampling_factor)."""
     model = model or load_counter()
     analysed, fps = decoded if decoded is not None else read_counter_frames(video, progress=progress)
     frame_step = counter_frame_step(fps)  # analysed[i] is video frame i * frame_step
@@ -336,11 +358,14 @@ def count_video(video: str | os.PathLike, model: keras.Model | None = None, prog
         raise VideoError(f"{video}: {len(analysed) * frame_step} frames is too short to count; the counter needs at "
                          f"least {window * frame_step} frames ({window * frame_step / fps:.2f} s)")
     box = motion_box(analysed)
-    crops = crop_frames(analysed, box, model.input_shape[2])
+    factor = upsampling_factor(fps / frame_step) if upsample else 1
+    crops = interpolate_frames(crop_frames(analysed, box, model.input_shape[2]), factor)
+    rate = fps / frame_step * factor  # frames/s of the analysed crops
     probabilities = window_probabilities(model, counter_inputs(crops), progress=progress)
-    jumps = np.asarray(COUNT_RULE(probabilities, fps / frame_step), np.int64)
-    jumps = jumps[moving_frames(crops, fps / frame_step)[jumps]] * frame_step
-    return CountResult(jumps, fps, len(analysed) * frame_step, probabilities, frame_step)
+    jumps = np.asarray(COUNT_RULE(probabilities, rate), np.int64)
+    jumps = jumps[moving_frames(crops, rate)[jumps]]
+    jumps = np.unique(np.rint(jumps / factor).astype(np.int64)) * frame_step  # analysed frame -> video frame
+    return CountResult(jumps, fps, len(analysed) * frame_step, probabilities, frame_step / factor)
 
 
 def count_crops(model: keras.Model, crops: np.ndarray, fps: float,

@@ -23,6 +23,7 @@ LABELLED_HERE_DIR = REPO_ROOT / "labels" / "jumprope_unlabelled"  # ROOT/LABEL_D
 SYNTH_DIR = DATA_DIR / "synth" / "jumprope"  # synthetic clips rendered by `python -m motionlab synth jumprope`
 SIDE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_side"  # where the side and three-quarter training clips are rendered
 IDLE_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_idle"  # where the clips with idle lead-ins and run-outs are rendered
+FRAMED_SYNTH_DIR = SYNTH_DIR.parent / "jumprope_framed"  # where the training clips with framing effects are rendered
 STEP_SELECTION_DIR = SYNTH_DIR.parent / "jumprope_select_steps_9"  # where the rule-choosing speed steps are rendered
 SYNTH_CLIPS = 40  # front-view synthetic training clips of every style (seed 0); the count of the shipped recipe
 SIDE_SYNTH_CLIPS = 16  # side-view synthetic speed-step training clips (seed 1) (models/README_jumprope.md)
@@ -30,6 +31,8 @@ OBLIQUE_SYNTH_CLIPS = 16  # three-quarter-view synthetic speed-step training cli
 IDLE_SYNTH_CLIPS = 8  # per view (front: every style; side: speed steps), seed 3: clips whose athlete walks, stands
 # or turns the rope without jumping for 1-3 s before and after the jumps (synth.jumprope idle=True); hand-set, the
 # size of the side and oblique sets per view
+FRAMED_SYNTH_CLIPS = 4  # per framing effect (small athlete, picture-in-picture, letterbox, handheld), seed 4: front
+# views of every style filmed the ways users film (synth.jumprope_framing); hand-set, 16 in all like the side set
 SEED_SYNTH_CLIPS = 8  # synthetic clips the seed models train on, the first of SYNTH_CLIPS (128x128 is slow on a CPU)
 STEP_SELECTION_CLIPS = 12  # synthetic speed-step clips per view (front, side; seed 9, never trained on) on which a
 # counter chooses its counting rule without seeing the real labels
@@ -316,6 +319,20 @@ def idle_clips(count: int = IDLE_SYNTH_CLIPS) -> list[Clip]:
     clips = list_clips(IDLE_SYNTH_DIR)
     return ([c for c in clips if c.name.startswith("synth_idle_")][:count]
             + [c for c in clips if c.name.startswith("synth_side_idle_")][:count])
+
+
+def framed_clips(count: int = FRAMED_SYNTH_CLIPS) -> list[Clip]:
+    """Return the synthetic training clips with framing effects (`count` per effect of FRAMING_EFFECTS other than
+    plain; front views of every style, seed 4), rendering any that are missing."""
+    from ..synth.jumprope import render_jumprope_set
+    from ..synth.jumprope_framing import FRAMING_EFFECTS
+
+    clips = []
+    for effect in FRAMING_EFFECTS:
+        if effect != "plain":
+            render_jumprope_set(FRAMED_SYNTH_DIR, videos=count, seed=4, effect=effect)
+            clips += [c for c in list_clips(FRAMED_SYNTH_DIR) if c.name.startswith(f"synth_{effect}_4_")][:count]
+    return clips
 
 
 @functools.lru_cache(maxsize=None)

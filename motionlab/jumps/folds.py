@@ -18,6 +18,7 @@ from .data import (
     SYNTH_CLIPS,
     Clip,
     counter_frames,
+    framed_clips,
     idle_clips,
     labelled_span,
     list_clips,
@@ -47,6 +48,8 @@ METHODS = {  # method -> (fold scheme, what it is)
                                  "noise) as all-zero targets"),
     "counter_idle": ("loo", "improved counter also trained on synthetic clips whose athlete walks, stands or turns "
                             "the rope without jumping before and after the jumps (zero targets there)"),
+    "counter_framed": ("loo", "improved counter also trained on synthetic clips filmed the ways users film: a small "
+                              "athlete, picture-in-picture, letterbox with captions, a handheld phone"),
     "seed_gray": ("pairs", "seed model, grayscale 4x128x128, softmax > 0.5"),
     "seed_rgb": ("pairs", "seed model, RGB 4x128x128, softmax > 0.8"),
     "seed_flow": ("pairs", "seed model, Farneback flow 3x128x128x2, softmax > 0.8"),
@@ -146,6 +149,8 @@ def _extra_clips(method: str, synthetic: list[Clip], synth: int) -> list[Clip]:
         return synthetic[:synth + SIDE_SYNTH_CLIPS]
     if method == "counter_idle":
         return synthetic + idle_clips()
+    if method == "counter_framed":
+        return synthetic + framed_clips()
     return synthetic
 
 

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from ..cache import MODELS_DIR, atomic_output, check_output_path
-from .data import JUMPROPE_DIR, SEED_SYNTH_CLIPS, idle_clips, list_clips, synthetic_clips
+from .data import JUMPROPE_DIR, SEED_SYNTH_CLIPS, framed_clips, idle_clips, list_clips, synthetic_clips
 
 SHIPPED = {  # model -> weight file in models/
     "counter": MODELS_DIR / "jump_counter.keras",
@@ -19,17 +19,19 @@ SHIPPED = {  # model -> weight file in models/
 }
 
 
-def train_shipped(name: str, epochs: int, out: Path | None = None, negatives: bool = False, idle: bool = False) -> Path:
+def train_shipped(name: str, epochs: int, out: Path | None = None, negatives: bool = False, idle: bool = False,
+                  framed: bool = False) -> Path:
     """Train one shipped model on all real clips + synthetic clips, save it (.keras) and return its path;
     negatives: the counter also learns all-zero targets on the no-jump training videos (motionlab.jumps.negatives);
-    idle: and on the synthetic clips with idle lead-ins and run-outs (data.idle_clips)."""
+    idle: and on the synthetic clips with idle lead-ins and run-outs (data.idle_clips); framed: and on the synthetic
+    clips with framing effects (data.framed_clips)."""
     from .training import train_jump_counter, train_seed_model
 
     if name not in SHIPPED:
         raise ValueError(f"unknown model {name!r}; choose from {list(SHIPPED)}")
     out = check_output_path(out or SHIPPED[name])
     real = list_clips(JUMPROPE_DIR)
-    synthetic = synthetic_clips() + (idle_clips() if idle else [])
+    synthetic = synthetic_clips() + (idle_clips() if idle else []) + (framed_clips() if framed else [])
     if name == "counter":
         from .negatives import training_negatives
 
@@ -51,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--negatives", action="store_true", help="the counter also trains on no-jump videos")
     parser.add_argument("--idle", action="store_true", help="the counter also trains on synthetic clips with idle "
                         "lead-ins and run-outs (walking, standing, rope turning without a jump)")
+    parser.add_argument("--framed", action="store_true", help="the counter also trains on synthetic clips filmed the "
+                        "ways users film (small athlete, picture-in-picture, letterbox, handheld phone)")
     parser.add_argument("--out", type=Path, help="where to write the model (one model only; default: models/)")
     args = parser.parse_args(argv)
     names = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -58,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--out takes one model")
     for name in names:
         epochs = args.counter_epochs if name == "counter" else args.seed_epochs
-        print(f"wrote {train_shipped(name, epochs, args.out, args.negatives, args.idle)}", flush=True)
+        print(f"wrote {train_shipped(name, epochs, args.out, args.negatives, args.idle, args.framed)}", flush=True)
     return 0
 
 

@@ -1,10 +1,12 @@
 """The counter per style and per framing, on synthetic clips no model here trains on or chooses anything with:
-`python -m motionlab.jumps.styles [--model PATH] [--label NAME]`.
+`python -m motionlab.jumps.styles [--model PATH] [--label NAME] [--grid report|selection]`.
 
 Every style the renderer draws (two-foot bounce, alternating speed step, double-under) is filmed under every
 framing below (aspect ratios, a side view, frame rates, and the framing effects of motionlab.synth.jumprope_framing);
 each clip is counted with `count`'s pipeline and scored against its known jumps, inside the jumping span and over
-the whole clip. Results go to models/jump_styles_results.json, one entry per --label.
+the whole clip. Results go to models/jump_styles_results.json, one entry per --label. `--grid selection` counts the
+same grid drawn from other seeds (models/jump_styles_selection.json): counters and settings are chosen there, so the
+reported grid chooses nothing.
 """
 
 from __future__ import annotations
@@ -34,12 +36,17 @@ FRAMINGS = {  # framing -> renderer options
     "handheld phone": {"effect": "handheld"},
 }
 CLIPS_PER_CELL = 2  # clips per (style, framing): 54 in all, about 6 minutes on one core; a runtime bound
-FIRST_SEED = 5000  # seeds 5000-5053: no training (seeds 0-2 x 100003 + i), selection (9) or explanation (31) set
+FIRST_SEED = 5000  # seeds 5000-5053: no training (seeds 0-4 x 100003 + i), selection (9) or explanation (31) set
+SELECTION_DIR = SYNTH_DIR.parent / "jumprope_styles_select"  # the same grid from other seeds: it chooses, never reported
+SELECTION_FIRST_SEED = 6000  # seeds 6000-6053 for the selection grid (disjoint from every other set)
+SELECTION_RESULTS_PATH = MODELS_DIR / "jump_styles_selection.json"  # the selection grid's runs (what chose what)
+GRIDS = {"report": (STYLES_DIR, FIRST_SEED, RESULTS_PATH),  # --grid: where it renders, from which seed, its results
+         "selection": (SELECTION_DIR, SELECTION_FIRST_SEED, SELECTION_RESULTS_PATH)}
 DURATION_S = 8.0  # length of each clip, s
 
 
-def render_grid(folder: Path = STYLES_DIR) -> list[tuple[str, str, Path, Path]]:
-    """Render (once) every clip of the grid; return [(style, framing, video, labels)]."""
+def render_grid(folder: Path = STYLES_DIR, first_seed: int = FIRST_SEED) -> list[tuple[str, str, Path, Path]]:
+    """Render (once) every clip of the grid into folder from first_seed on; return [(style, framing, video, labels)]."""
     from ..synth.jumprope import render_jumprope
 
     cells = [(style, framing, number) for style in STYLES for framing in FRAMINGS for number in range(CLIPS_PER_CELL)]
@@ -48,20 +55,21 @@ def render_grid(folder: Path = STYLES_DIR) -> list[tuple[str, str, Path, Path]]:
         name = f"{style}-{framing.replace(' ', '_').replace(',', '').replace('/', '')}-{number}"
         video, labels = folder / VIDEO_DIR / f"{name}.mp4", folder / LABEL_DIR / f"{name}.npy"
         if not (video.exists() and labels.exists()):
-            video, labels = render_jumprope(folder, name, seed=FIRST_SEED + index, style=style, duration_s=DURATION_S,
+            video, labels = render_jumprope(folder, name, seed=first_seed + index, style=style, duration_s=DURATION_S,
                                             **FRAMINGS[framing])
         clips.append((style, framing, video, labels))
     return clips
 
 
-def count_grid(clips, model_path: Path | None = None) -> list[dict]:
-    """Return one row per clip: style, framing, true count, count in the jumping span and over the whole clip."""
+def count_grid(clips, model_path: Path | None = None, **options) -> list[dict]:
+    """Return one row per clip: style, framing, true count, count in the jumping span and over the whole clip
+    (options: count_video's)."""
     from .counting import COUNTER_WEIGHTS, count_video, load_counter
 
     model = load_counter(model_path or COUNTER_WEIGHTS)
     rows = []
     for style, framing, video, labels in progress_bar(clips, desc="count style clips", unit="clip"):
-        result = count_video(video, model, progress=False)
+        result = count_video(video, model, progress=False, **options)
         score = score_clip(result.frames, load_jump_labels(labels))
         rows.append({"style": style, "framing": framing, "clip": video.stem, **score})
     return rows
@@ -97,10 +105,17 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="a counter (.keras) instead of the shipped one")
     parser.add_argument("--label", default="shipped", help="name of this run in the results file")
+    parser.add_argument("--grid", choices=list(GRIDS), default="report",
+                        help="report: the grid the README reports; selection: the same grid from other seeds, which "
+                             "chooses between counters and settings (its own results file)")
+    parser.add_argument("--no-upsample", action="store_true",
+                        help="count videos below counting.LOW_FPS at their own frame rate (the comparison that chose it)")
     args = parser.parse_args(argv)
-    rows = count_grid(render_grid(), args.model)
-    stored = store_run(RESULTS_PATH, args.label, {"clips": rows, "tables": tables(rows)})
-    for key, table in stored[args.label]["tables"].items():
+    folder, first_seed, results_path = GRIDS[args.grid]
+    rows = count_grid(render_grid(folder, first_seed), args.model, upsample=not args.no_upsample)
+    label = args.label
+    stored = store_run(results_path, label, {"clips": rows, "tables": tables(rows)})
+    for key, table in stored[label]["tables"].items():
         for value, summary in table.items():
             print(f"{key:8s} {value:22s} MAE {summary['mae']:.3f}  whole clip {summary['mae_whole_clip']:.3f}  "
                   f"within one {summary['obo']:.2f}  ({summary['clips']} clips)")
