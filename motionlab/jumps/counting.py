@@ -16,7 +16,6 @@ from ..model_files import load_keras_model
 from ..progress import progress_bar
 from ..video import VideoError
 from .data import (
-    MODEL_FPS,
     Clip,
     counter_frame_step,
     counter_frames,
@@ -24,6 +23,7 @@ from .data import (
     crop_frames,
     motion_box,
     read_counter_frames,
+    upsampling_factor,
 )
 from .weights import WHAT, check_counter_file, check_counter_model
 
@@ -51,9 +51,6 @@ ACTIVITY_SHARE = 0.3  # count_video drops jumps below this share of lower-body m
 MIN_MOTION_GREY = 0.1  # grey levels per pixel: lower-body motion below this is none at all (a still or black frame);
 # a quarter of the weakest smoothed motion at any landing of 12 synthetic clips of seed 41 (0.41), never reported
 ACTIVITY_SMOOTHING_S = 0.25  # s: Gaussian blur of the lower-body motion signal before the activity test; hand-set
-LOW_FPS = 20.0  # frames/s: below this count_video reads the video with frames interpolated towards MODEL_FPS (a
-# fast speed step lasts 2 frames at 15 frames/s, fewer than the counter ever saw). Hand-set between 15 and the
-# counter's slowest training rate, 24; upsampling itself was adopted on the selection grid (models/README_jumprope.md)
 CLASSICAL_REFRACTORY = 0.6  # step periods between two jumps of the learning-free counter; hand-set
 CLASSICAL_TREND_S = 0.5  # s: the learning-free counter subtracts the motion signal blurred by this; hand-set
 CLASSICAL_SIGMA = 0.8  # frames: Gaussian blur of the detrended motion signal before peak picking; hand-set
@@ -283,12 +280,6 @@ def classical_jumps(crops: np.ndarray, fps: float, refractory: float = CLASSICAL
     period = step_period(detrended, fps)
     level = 0.0 if not len(detrended) else CLASSICAL_LEVEL * np.std(detrended)
     return pick_peaks(detrended, refractory * period, level)
-
-
-def upsampling_factor(rate: float) -> int:
-    """Return how many frames count_video analyses per frame of a video read at `rate` frames/s: 1 from LOW_FPS up,
-    otherwise round(MODEL_FPS / rate) (2 at 15 frames/s)."""
-    return 1 if rate >= LOW_FPS else max(1, int(round(MODEL_FPS / rate)))
 
 
 def interpolate_frames(frames: np.ndarray, factor: int) -> np.ndarray:

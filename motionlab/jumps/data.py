@@ -38,6 +38,9 @@ STEP_SELECTION_CLIPS = 12  # synthetic speed-step clips per view (front, side; s
 # counter chooses its counting rule without seeing the real labels
 SEED_SIZE = 128  # pixels: the seed models see every frame squashed to this square (the seed's size)
 MODEL_FPS = 30.0  # frames/s: the counter trained on 24-30 frames/s; faster videos are subsampled towards this rate
+LOW_FPS = 20.0  # frames/s: below this count_video reads the video with frames interpolated towards MODEL_FPS (a
+# fast speed step lasts 2 frames at 15 frames/s, fewer than the counter ever saw). Hand-set between 15 and the
+# counter's slowest training rate, 24; upsampling itself was adopted on the selection grid (models/README_jumprope.md)
 COUNTER_SIZE = 64  # pixels: the improved counter sees motion crops resized to this square; hand-set for CPU speed
 COUNTER_CHANNELS = 2  # channels of the counter's input: the standardised gray frame and its frame difference
 STORE_LONG_SIDE = 384  # pixels: frames are decoded once at this long side before motion cropping; hand-set
@@ -173,6 +176,12 @@ def counter_frame_step(fps: float) -> int:
     """Return every how many frames the counter reads a video at fps: 1 up to 44 frames/s, 2 at 45-74 (50-60 frames/s
     videos are read every other frame), and so on: towards MODEL_FPS, the rate the counter trained at."""
     return max(1, int(round(fps / MODEL_FPS)))
+
+
+def upsampling_factor(rate: float) -> int:
+    """Return how many frames count_video analyses per frame of a video read at `rate` frames/s: 1 from LOW_FPS up,
+    otherwise round(MODEL_FPS / rate) (2 at 15 frames/s)."""
+    return 1 if rate >= LOW_FPS else max(1, int(round(MODEL_FPS / rate)))
 
 
 def read_small_gray(video: str | os.PathLike, long_side: int = STORE_LONG_SIDE, progress: bool = True,

@@ -109,13 +109,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="report: the grid the README reports; selection: the same grid from other seeds, which "
                              "chooses between counters and settings (its own results file)")
     parser.add_argument("--no-upsample", action="store_true",
-                        help="count videos below counting.LOW_FPS at their own frame rate (the comparison that chose it)")
+                        help="count videos below data.LOW_FPS at their own frame rate (the comparison that chose it)")
     args = parser.parse_args(argv)
     folder, first_seed, results_path = GRIDS[args.grid]
     rows = count_grid(render_grid(folder, first_seed), args.model, upsample=not args.no_upsample)
-    label = args.label
-    stored = store_run(results_path, label, {"clips": rows, "tables": tables(rows)})
-    for key, table in stored[label]["tables"].items():
+    stored = store_run(results_path, args.label, {"clips": rows, "tables": tables(rows)})
+    for key, table in stored[args.label]["tables"].items():
         for value, summary in table.items():
             print(f"{key:8s} {value:22s} MAE {summary['mae']:.3f}  whole clip {summary['mae_whole_clip']:.3f}  "
                   f"within one {summary['obo']:.2f}  ({summary['clips']} clips)")
